@@ -1,0 +1,37 @@
+/** Bucket names, globs and URLs as people write them, read the one way the rest of the code expects. */
+import picomatch from 'picomatch';
+
+/** `my_bucket`, `s3://my_bucket/...`, `https://my_bucket.s3.amazonaws.com/...` -> `my_bucket`. */
+export function normaliseBucket(input: string): string {
+  let b = input.trim();
+  const s3 = /^s3:\/\/([^/]+)/i.exec(b);
+  if (s3) return s3[1]!;
+  if (/^https?:\/\//i.test(b)) {
+    let u: URL;
+    try {
+      u = new URL(b);
+    } catch {
+      return b;
+    }
+    const vhost = /^(.+)\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com$/i.exec(u.hostname);
+    if (vhost) return vhost[1]!;
+    b = u.pathname.split('/').filter(Boolean)[0] ?? '';
+  }
+  return b.replace(/\/+$/, '');
+}
+
+export function globMatcher(glob: string): (relativeKey: string) => boolean {
+  const m = picomatch(glob, { dot: false });
+  return (key) => m(key.replace(/^\/+/, ''));
+}
+
+/** Strips the query string: presigned URLs carry credentials there. */
+export function displayUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    return `${url.origin}${url.pathname}${url.search ? '?…' : ''}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+

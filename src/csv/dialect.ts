@@ -1,0 +1,105 @@
+/**
+ * Dialect detection: which delimiter, whether there is a header, line endings, preamble lines.
+ *
+ * Chosen by row-shape consistency (the share of rows with the modal number of fields) rather than by
+ * counting characters, as DuckDB's sniffer and CleverCSV do; ties go to the comma, the only delimiter
+ * the platform reads.
+ */
+import { parse } from 'csv-parse/sync';
+
+export const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'] as const;
+const MAX_ROWS = 500;
+
+export interface Dialect {
+  delimiter: string;
+  quote: string;
+  hasHeader: boolean;
+  lineEnding: 'lf' | 'crlf' | 'cr' | 'none';
+  /** Lines before the table (not part of the rows), e.g. GeoLife's six. */
+  preambleLines: number;
+}
+
+export function parseRows(text: string, delimiter: string, maxRows = MAX_ROWS): string[][] {
+  try {
+    return parse(text, {
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      to_line: maxRows,
+      bom: true,
+    }) as string[][];
+  } catch {
+    // A quote left open at the end of the sample: parse what comes before it.
+    const lines = text.split(/\r\n|\n|\r/).slice(0, maxRows);
+    return lines.filter((l) => l.length > 0).map((l) => l.split(delimiter));
+  }
+}
+
+function modalWidth(rows: string[][]): { width: number; share: number } {
+  const counts = new Map<number, number>();
+  for (const r of rows) counts.set(r.length, (counts.get(r.length) ?? 0) + 1);
+  let width = 0;
+  let best = 0;
+  for (const [w, c] of counts) if (c > best || (c === best && w > width)) [width, best] = [w, c];
+  return { width, share: rows.length ? best / rows.length : 0 };
+}
+
+function lineEnding(text: string): Dialect['lineEnding'] {
+  if (text.includes('\r\n')) return 'crlf';
+  if (text.includes('\n')) return 'lf';
+  if (text.includes('\r')) return 'cr';
+  return 'none';
+}
+
+const NUMERIC = /^[+-]?(?:\d+[.,]?\d*|[.,]\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A first row that is text where the rows below are numbers (or all distinct identifiers) is a header. */
+export function looksLikeHeader(rows: string[][]): boolean {
+  const [first, ...rest] = rows;
+  if (!first || rest.length === 0) return false;
+  if (first[0]?.startsWith('#')) return true;
+  let textOverNumber = 0;
+  let numericInFirst = 0;
+  for (let c = 0; c < first.length; c++) {
+    const h = first[c]!.trim();
+    if (NUMERIC.test(h)) numericInFirst++;
+    const below = rest.map((r) => r[c] ?? '').filter((v) => v !== '');
+    if (below.length === 0) continue;
+    const numericBelow = below.filter((v) => NUMERIC.test(v.trim())).length / below.length;
+    if (h !== '' && !NUMERIC.test(h) && numericBelow > 0.9) textOverNumber++;
+  }
+  if (textOverNumber > 0 && numericInFirst === 0) return true;
+  // No numeric column to tell by: a header has no empty cells and no value that repeats below it.
+  if (numericInFirst === 0 && first.every((h) => /^[A-Za-z_#][\w .\-()/#]*$/.test(h.trim()))) {
+    return first.every((h, c) => !rest.some((r) => r[c] === h));
+  }
+  return false;
+}
+
+export function detectDialect(text: string, forced: { delimiter?: string; hasHeader?: boolean } = {}): { dialect: Dialect; rows: string[][] } {
+  const lines = text.split(/\r\n|\n|\r/);
+  let best: { delimiter: string; rows: string[][]; score: number; preamble: number } | undefined;
+  const candidates = forced.delimiter ? [forced.delimiter] : CANDIDATE_DELIMITERS;
+  for (const delimiter of candidates) {
+    // Try a few preamble lengths: a preamble makes the first rows a different shape from the table.
+    for (const preamble of [0, 1, 2, 3, 4, 5, 6, 7, 8]) {
+      if (preamble >= lines.length - 1) break;
+      const body = preamble === 0 ? text : lines.slice(preamble).join('\n');
+      const rows = parseRows(body, delimiter);
+      if (rows.length === 0) continue;
+      const { width, share } = modalWidth(rows);
+      if (width < 2 && !forced.delimiter) continue;
+      // Consistency first; wider tables and fewer skipped lines break ties; the comma wins exact ties.
+      const score = share * 100 + Math.min(width, 50) * 0.1 - preamble * 0.5 + (delimiter === ',' ? 0.05 : 0);
+      if (!best || score > best.score + 1e-9) best = { delimiter, rows, score, preamble };
+      if (share === 1) break;
+    }
+  }
+  const chosen = best ?? { delimiter: ',', rows: parseRows(text, ','), score: 0, preamble: 0 };
+  const hasHeader = forced.hasHeader ?? looksLikeHeader(chosen.rows);
+  return {
+    dialect: { delimiter: chosen.delimiter, quote: '"', hasHeader, lineEnding: lineEnding(text), preambleLines: chosen.preamble },
+    rows: chosen.rows,
+  };
+}

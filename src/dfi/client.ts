@@ -1,0 +1,325 @@
+/**
+ * The platform's Import and Datasets APIs over HTTP (undici).
+ *
+ * One client serves both backends: the real platform and the embedded sandbox (a real HTTP server on
+ * loopback), so everything the tools do is exercised against the same code path.
+ *
+ * - Timeouts on connect, headers, body and the whole call.
+ * - Failures become `UserFacingError`s carrying the status, the API's own message and a hint.
+ * - GETs and dry runs are retried (bounded, with backoff and jitter, honouring Retry-After); a real
+ *   import (`dryRun=false`) is never sent twice: an ambiguous failure is reported as "outcome unknown".
+ * - The token is sent only to the configured origin (redirects are not followed) and is redacted from
+ *   everything the platform sends back.
+ */
+import { Agent, request, errors as undiciErrors } from 'undici';
+import { z } from 'zod';
+import { UserFacingError, describeError } from '../errors.js';
+import { redact } from '../log.js';
+import {
+  DatasetListSchema,
+  DatasetSchema,
+  JobSchema,
+  PermissionsSchema,
+  StatusListSchema,
+  type BatchRequest,
+  type Dataset,
+  type DryRun,
+  type Job,
+  type Permissions,
+  type StatusUpdate,
+} from './schemas.js';
+
+export interface DfiClientOptions {
+  baseUrl: string;
+  token: string;
+  /** Whole-call timeout in ms (connect + headers + body). */
+  timeoutMs?: number;
+  /** Retries for idempotent calls (GETs, dry runs). */
+  maxRetries?: number;
+  /** Upper bound on the time spent waiting between retries, in ms. */
+  maxRetryWaitMs?: number;
+  /** Where the backend is, for messages: "the platform" or "the sandbox". */
+  label?: string;
+}
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+function hintFor(status: number, label: string): string {
+  if (status === 401) return 'The API token is invalid or expired: set a valid DFI_API_TOKEN and restart the server.';
+  if (status === 403) return 'The token has no permission for this: writing to a dataset needs write permission on it (check with get_dataset).';
+  if (status === 404) return 'Unknown dataset or batch: check the id (get_dataset lists what the token can see).';
+  if (status === 409) return 'The request conflicts with the current state of the job: read it again with get_batch.';
+  if (status === 400 || status === 422) return `${label} rejected the request as invalid: fix what the message names and try again.`;
+  if (status === 429) return `${label} is rate limiting: wait a moment and try again.`;
+  if (status >= 500) return `${label} failed (HTTP ${status}); this is not caused by your request. Try again later.`;
+  return `Unexpected answer from ${label}.`;
+}
+
+/** Pulls a human message out of an error body: JSON `message`/`error`/`detail`, or plain text. */
+function apiMessage(body: string, contentType: string): string {
+  const trimmed = body.trim();
+  if (!trimmed) return '(empty body)';
+  if (/html/i.test(contentType) || /^<(!doctype|html)/i.test(trimmed)) {
+    const title = /<title>([^<]{0,200})<\/title>/i.exec(trimmed)?.[1];
+    return `an HTML page${title ? ` titled "${title.trim()}"` : ''} instead of JSON (a proxy or gateway answered, not the API)`;
+  }
+  try {
+    const j = JSON.parse(trimmed) as Record<string, unknown>;
+    for (const key of ['message', 'error', 'detail', 'title']) {
+      const v = j?.[key];
+      if (typeof v === 'string' && v) return v.slice(0, 500);
+      if (v && typeof v === 'object') return JSON.stringify(v).slice(0, 500);
+    }
+    return trimmed.slice(0, 500);
+  } catch {
+    return trimmed.slice(0, 500);
+  }
+}
+
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(header) ? header[0] : header;
+  if (!v) return undefined;
+  const secs = Number(v);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface CallOptions {
+  method: 'GET' | 'PUT' | 'PATCH' | 'POST';
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  /** Whether the call may be sent again after a failure. */
+  retryable: boolean;
+}
+
+export class DfiClient {
+  readonly baseUrl: string;
+  readonly label: string;
+  readonly #token: string;
+  readonly #timeoutMs: number;
+  readonly #maxRetries: number;
+  readonly #maxRetryWaitMs: number;
+  readonly #agent: Agent;
+
+  constructor(opts: DfiClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.#token = opts.token;
+    this.label = opts.label ?? 'the platform';
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#maxRetries = opts.maxRetries ?? 3;
+    this.#maxRetryWaitMs = opts.maxRetryWaitMs ?? 20_000;
+    this.#agent = new Agent({
+      connect: { timeout: Math.min(10_000, this.#timeoutMs) },
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  // ---- Import API -------------------------------------------------------------------------------
+
+  /** The trust policy, verbatim: usually a JSON object, possibly a string the checks must parse. */
+  getAwsTrustPolicy(): Promise<unknown> {
+    return this.#call({ method: 'GET', path: '/v1/import/awsTrustPolicy', retryable: true }, z.unknown());
+  }
+
+  putBatch(body: BatchRequest, dryRun: DryRun): Promise<Job> {
+    return this.#call(
+      // Always send dryRun explicitly, JSON-encoded, as dfipy does. Only dry runs may be retried.
+      { method: 'PUT', path: '/v1/import/batch', query: { dryRun: JSON.stringify(dryRun) }, body, retryable: dryRun !== false },
+      JobSchema,
+    );
+  }
+
+  getBatch(id: string): Promise<Job> {
+    return this.#call({ method: 'GET', path: `/v1/import/batch/${encodeURIComponent(id)}`, retryable: true }, JobSchema);
+  }
+
+  getBatchStatus(id: string): Promise<StatusUpdate[]> {
+    return this.#call({ method: 'GET', path: `/v1/import/batch/${encodeURIComponent(id)}/status`, retryable: true }, StatusListSchema);
+  }
+
+  abortBatch(id: string): Promise<Job> {
+    return this.#call(
+      { method: 'PATCH', path: `/v1/import/batch/${encodeURIComponent(id)}`, body: { status: 'aborted' }, retryable: false },
+      JobSchema,
+    );
+  }
+
+  // ---- Datasets API -----------------------------------------------------------------------------
+
+  listDatasets(q: { name?: string; before?: string; limit?: number } = {}): Promise<Dataset[]> {
+    const query: Record<string, string> = {};
+    if (q.name) query.name = q.name;
+    if (q.before) query.before = q.before;
+    if (q.limit !== undefined) query.limit = String(q.limit);
+    return this.#call({ method: 'GET', path: '/v1/datasets', query, retryable: true }, DatasetListSchema);
+  }
+
+  getDataset(id: string): Promise<Dataset> {
+    return this.#call({ method: 'GET', path: `/v1/datasets/${encodeURIComponent(id)}`, retryable: true }, DatasetSchema);
+  }
+
+  getDatasetSchema(id: string, type: 'full' | 'core' | 'withMetadataId' | 'withFilterFields' = 'full'): Promise<unknown> {
+    return this.#call({ method: 'GET', path: `/v1/datasets/${encodeURIComponent(id)}/schema`, query: { type }, retryable: true }, z.unknown());
+  }
+
+  getPermissions(id: string): Promise<Permissions> {
+    return this.#call({ method: 'GET', path: `/v1/datasets/${encodeURIComponent(id)}/permissions/me`, retryable: true }, PermissionsSchema);
+  }
+
+  // ---- plumbing ---------------------------------------------------------------------------------
+
+  async #call<S extends z.ZodType>(opts: CallOptions, schema: S): Promise<z.infer<S>> {
+    const url = new URL(this.baseUrl + opts.path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
+    const what = `${opts.method} ${opts.path}`;
+    const started = Date.now();
+    let waited = 0;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.#once(url, opts, what);
+      if (outcome.ok) return this.#parse(outcome.json, schema, what);
+      const canRetry =
+        opts.retryable && outcome.retryable && attempt < this.#maxRetries && Date.now() - started < this.#maxRetryWaitMs * 2;
+      if (!canRetry) throw outcome.error;
+      const backoff = Math.min(4_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      const wait = Math.min(outcome.retryAfterMs ?? backoff, this.#maxRetryWaitMs - waited);
+      if (wait < 0) throw outcome.error;
+      waited += wait;
+      await sleep(wait);
+    }
+  }
+
+  async #once(
+    url: URL,
+    opts: CallOptions,
+    what: string,
+  ): Promise<{ ok: true; json: unknown } | { ok: false; error: UserFacingError; retryable: boolean; retryAfterMs?: number }> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: 'application/json' };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    let sent = false;
+    try {
+      const res = await request(url, {
+        method: opts.method,
+        headers,
+        body,
+        dispatcher: this.#agent,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      sent = true;
+      const text = await readBounded(res.body);
+      const contentType = String(res.headers['content-type'] ?? '');
+      if (res.statusCode >= 300 && res.statusCode < 400) {
+        return {
+          ok: false,
+          retryable: false,
+          error: new UserFacingError('api_error', `${what}: ${this.label} answered with a redirect (HTTP ${res.statusCode}) that was not followed.`, {
+            status: res.statusCode,
+            hint: 'Check the API URL (DFI_API_URL): it should be the API base URL itself, e.g. https://api.prod.generalsystem.com. Redirects are not followed so that the token is never sent elsewhere.',
+          }),
+        };
+      }
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        const msg = redact(apiMessage(text, contentType));
+        return {
+          ok: false,
+          retryable: RETRYABLE_STATUS.has(res.statusCode),
+          ...(retryAfterMs(res.headers['retry-after']) !== undefined ? { retryAfterMs: retryAfterMs(res.headers['retry-after'])! } : {}),
+          error: new UserFacingError('api_error', `${what} failed with HTTP ${res.statusCode}: ${msg}`, {
+            status: res.statusCode,
+            hint: hintFor(res.statusCode, this.label),
+          }),
+        };
+      }
+      if (!text.trim()) {
+        return {
+          ok: false,
+          retryable: false,
+          error: new UserFacingError('api_error', `${what}: ${this.label} answered HTTP ${res.statusCode} with an empty body where JSON was expected.`, {
+            status: res.statusCode,
+            hint: 'Check that the API URL points at the DFI API.',
+          }),
+        };
+      }
+      try {
+        return { ok: true, json: JSON.parse(text) };
+      } catch {
+        return {
+          ok: false,
+          retryable: false,
+          error: new UserFacingError(
+            'api_error',
+            `${what}: ${this.label} answered HTTP ${res.statusCode} with ${redact(apiMessage(text, contentType))}, which is not JSON (content type "${contentType || 'none'}").`,
+            { status: res.statusCode, hint: 'Check that the API URL points at the DFI API and not at a web page or proxy.' },
+          ),
+        };
+      }
+    } catch (err) {
+      if (err instanceof UserFacingError) return { ok: false, retryable: false, error: err };
+      return { ok: false, retryable: true, error: this.#networkError(err, what, opts, sent) };
+    }
+  }
+
+  #networkError(err: unknown, what: string, opts: CallOptions, responseStarted: boolean): UserFacingError {
+    const code = (err as { code?: string })?.code ?? '';
+    const isTimeout =
+      err instanceof undiciErrors.HeadersTimeoutError ||
+      err instanceof undiciErrors.BodyTimeoutError ||
+      (err as Error)?.name === 'TimeoutError' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT';
+    const notConnected = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'UND_ERR_CONNECT_TIMEOUT';
+    const realImport = opts.method === 'PUT' && opts.query?.dryRun === 'false';
+    if (realImport && (!notConnected || responseStarted)) {
+      return new UserFacingError(
+        'outcome_unknown',
+        `${what}: the connection to ${this.label} failed after the import request was sent (${redact(describeError(err))}); whether the import was created is unknown.`,
+        {
+          hint: 'Do not send the import again yet: look for the new batch on the platform (or with get_batch if you know its id) and only retry once you are sure no import was created.',
+        },
+      );
+    }
+    const reason = isTimeout ? `no answer within ${this.#timeoutMs} ms` : redact(describeError(err));
+    return new UserFacingError('network_error', `${what}: could not reach ${this.label} at ${this.baseUrl} (${reason}).`, {
+      hint: notConnected
+        ? 'Check the API URL (DFI_API_URL) and your network connection.'
+        : `${this.label} did not answer in time or dropped the connection; try again in a moment.`,
+    });
+  }
+
+  #parse<S extends z.ZodType>(json: unknown, schema: S, what: string): z.infer<S> {
+    const r = schema.safeParse(json);
+    if (r.success) return r.data;
+    const issue = r.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : '(root)';
+    throw new UserFacingError('api_error', `${what}: ${this.label} answered with an unexpected shape at ${where}: ${issue?.message ?? 'invalid'}.`, {
+      hint: 'The API may have changed; please report this with the request you made.',
+    });
+  }
+}
+
+async function readBounded(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: () => void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      body.destroy?.();
+      throw new UserFacingError('api_error', `the response is larger than ${MAX_BODY_BYTES} bytes.`, { hint: 'This is not an answer of the DFI API.' });
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,101 @@
+/**
+ * The platform's wire format (see shared/dfi-import-api.md), as zod schemas.
+ *
+ * Responses are parsed leniently: unknown fields are kept (looseObject) because the platform may add
+ * fields at any time, and fields the public material does not document are optional.
+ */
+import { z } from 'zod';
+
+export const MetadataPropertySchema = z.looseObject({
+  type: z.string(),
+  nullable: z.boolean().optional(),
+  signed: z.boolean().optional(),
+  values: z.array(z.string()).optional(),
+});
+export type MetadataProperty = z.infer<typeof MetadataPropertySchema>;
+export const MetadataSchemaSchema = z.record(z.string(), MetadataPropertySchema);
+export type MetadataSchema = z.infer<typeof MetadataSchemaSchema>;
+
+export const DatasetSchema = z.looseObject({
+  id: z.string(),
+  name: z.string().optional(),
+  description: z.string().nullable().optional(),
+  dataDescription: z
+    .looseObject({ metadataSchema: MetadataSchemaSchema.nullable().optional() })
+    .nullable()
+    .optional(),
+});
+export type Dataset = z.infer<typeof DatasetSchema>;
+
+export const DatasetListSchema = z.union([
+  z.array(DatasetSchema),
+  z.looseObject({ datasets: z.array(DatasetSchema) }).transform((o) => o.datasets),
+]);
+
+export const PermissionsSchema = z.looseObject({ write: z.boolean().optional(), read: z.boolean().optional() });
+export type Permissions = z.infer<typeof PermissionsSchema>;
+
+/** `credentials` is a subset of STS AssumeRole; the platform supplies the ExternalId itself. */
+export const WireCredentialsSchema = z.object({
+  RoleArn: z.string(),
+  /** A session policy document (JSON object), as dfipy sends it. */
+  Policy: z.record(z.string(), z.unknown()).optional(),
+  /** Managed session policy ARNs. */
+  PolicyArns: z.array(z.string()).optional(),
+});
+
+export const WireS3SourceSchema = z.object({
+  s3: z.object({
+    bucket: z.string(),
+    prefix: z.string().optional(),
+    glob: z.string(),
+    credentials: WireCredentialsSchema,
+  }),
+});
+export const WireUrlsSourceSchema = z.object({ urls: z.array(z.string()).min(1) });
+export const WireSourceSchema = z.union([WireS3SourceSchema, WireUrlsSourceSchema]);
+export type WireSource = z.infer<typeof WireSourceSchema>;
+
+/** `format.csv`: field name -> 0-based column index. */
+export const WireCsvFormatSchema = z.record(z.string(), z.number().int().nonnegative());
+export type WireCsvFormat = z.infer<typeof WireCsvFormatSchema>;
+
+export const BatchRequestSchema = z.object({
+  datasetId: z.string().min(1),
+  source: WireSourceSchema,
+  format: z.object({ csv: WireCsvFormatSchema }),
+});
+export type BatchRequest = z.infer<typeof BatchRequestSchema>;
+
+/** `dryRun` query value: true, false, or a row count. */
+export type DryRun = boolean | number;
+
+export const JobSchema = z.looseObject({
+  id: z.string(),
+  datasetId: z.string().optional(),
+  format: z.unknown().optional(),
+  source: z.unknown().optional(),
+  status: z.string(),
+  insertCount: z.number().optional(),
+  invalidCount: z.number().optional(),
+  /** Shape undocumented: kept as the platform sends it. */
+  log: z.unknown().optional(),
+  addedAt: z.string().nullable().optional(),
+  deletedAt: z.string().nullable().optional(),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+export const StatusUpdateSchema = z.looseObject({
+  status: z.string(),
+  insertCount: z.number().optional(),
+  invalidCount: z.number().optional(),
+  addedAt: z.string().nullable().optional(),
+});
+export type StatusUpdate = z.infer<typeof StatusUpdateSchema>;
+export const StatusListSchema = z.array(StatusUpdateSchema);
+
+/** Statuses after which a job no longer changes. `success` is a dry run's good answer. */
+export const TERMINAL_STATUSES = new Set(['finished', 'error', 'aborted', 'success', 'failed', 'cancelled']);
+export function isTerminal(status: string): boolean {
+  return TERMINAL_STATUSES.has(status.toLowerCase());
+}

@@ -1,0 +1,72 @@
+/**
+ * The dry-run gate: a real import needs the confirmation token that a successful dry run of the same
+ * dataset, source and format returned, within a limited time, in this server process.
+ *
+ * Tokens are random, single-use, and bound to a digest of the canonical request, so a token from a
+ * dry run of one format cannot confirm an import of another.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { BatchRequest } from '../dfi/schemas.js';
+
+export const CONFIRMATION_TTL_MS = 60 * 60 * 1000;
+
+/** JSON with object keys sorted, so that equal requests give equal digests. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function requestDigest(req: BatchRequest): string {
+  return createHash('sha256').update(canonicalJson(req)).digest('hex');
+}
+
+interface Entry {
+  digest: string;
+  expiresAt: number;
+  dryRunJobId: string;
+}
+
+export type GateCheck = { ok: true; dryRunJobId: string } | { ok: false; reason: string };
+
+export class ConfirmationStore {
+  readonly #entries = new Map<string, Entry>();
+  constructor(private readonly ttlMs = CONFIRMATION_TTL_MS, private readonly now = () => Date.now()) {}
+
+  issue(req: BatchRequest, dryRunJobId: string): { token: string; expiresAt: string } {
+    this.#sweep();
+    const token = `dryrun-${randomBytes(12).toString('base64url')}`;
+    const expiresAt = this.now() + this.ttlMs;
+    this.#entries.set(token, { digest: requestDigest(req), expiresAt, dryRunJobId });
+    return { token, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  check(token: string | undefined, req: BatchRequest): GateCheck {
+    if (!token) return { ok: false, reason: 'a real import needs the confirmation token of a successful dry run, and none was given' };
+    const e = this.#entries.get(token);
+    if (!e) return { ok: false, reason: 'the confirmation token is unknown: it was already used, or it comes from another server session' };
+    if (e.expiresAt < this.now()) {
+      this.#entries.delete(token);
+      return { ok: false, reason: 'the confirmation token has expired' };
+    }
+    if (e.digest !== requestDigest(req)) {
+      return { ok: false, reason: 'the confirmation token belongs to a dry run of a different dataset, source or format' };
+    }
+    return { ok: true, dryRunJobId: e.dryRunJobId };
+  }
+
+  /** A token confirms one import only. */
+  consume(token: string): void {
+    this.#entries.delete(token);
+  }
+
+  #sweep(): void {
+    const now = this.now();
+    for (const [k, e] of this.#entries) if (e.expiresAt < now) this.#entries.delete(k);
+  }
+}

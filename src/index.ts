@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+/**
+ * Command line: flags + environment -> config -> backend (platform or in-process sandbox) -> stdio.
+ * stdout carries only JSON-RPC once the server runs; everything else goes to stderr.
+ */
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { HELP, parseCommand, type Config } from './config.js';
+import { DfiClient } from './dfi/client.js';
+import { UserFacingError, describeError } from './errors.js';
+import { log, registerSecret, setLogLevel } from './log.js';
+import { buildServer, VERSION } from './server.js';
+import { randomSandboxToken, startSandboxServer, type RunningSandbox } from './sandbox/server.js';
+
+function fail(err: unknown): never {
+  const msg = err instanceof UserFacingError ? `${err.message}${err.hint ? `\n  ${err.hint}` : ''}` : describeError(err);
+  log('error', msg);
+  process.exit(2);
+}
+
+async function runSandboxAlone(cmd: Extract<ReturnType<typeof parseCommand>, { kind: 'sandbox' }>): Promise<void> {
+  registerSecret(cmd.token);
+  const sandbox = await startSandboxServer({ host: cmd.host, port: cmd.port, ...(cmd.token ? { token: cmd.token } : {}), ...cmd.sandbox });
+  log('info', `sandbox API listening at ${sandbox.url} (buckets: ${cmd.sandbox.s3Root}; datasets: ${cmd.sandbox.datasetsFile}; ${cmd.token ? 'token required: DFI_SANDBOX_TOKEN' : 'any token accepted'})`);
+  const stop = () => void sandbox.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function serve(config: Config): Promise<void> {
+  setLogLevel(config.logLevel);
+  let sandbox: RunningSandbox | undefined;
+  let client: DfiClient;
+  let label: string;
+  if (config.backend === 'platform') {
+    registerSecret(config.apiToken);
+    client = new DfiClient({ baseUrl: config.apiUrl!, token: config.apiToken!, timeoutMs: config.requestTimeoutMs, label: 'the platform' });
+    label = 'the platform';
+    log('info', `backend: the DFI platform at ${config.apiUrl} (token from DFI_API_TOKEN)`);
+  } else {
+    const token = randomSandboxToken();
+    registerSecret(token);
+    sandbox = await startSandboxServer({ token, ...config.sandbox });
+    client = new DfiClient({ baseUrl: sandbox.url, token, timeoutMs: config.requestTimeoutMs, label: 'the sandbox' });
+    label = 'the sandbox';
+    log('info', `backend: the embedded sandbox at ${sandbox.url} (buckets: ${config.sandbox.s3Root}; datasets: ${config.sandbox.datasetsFile}). Set DFI_API_URL and DFI_API_TOKEN to use the real platform.`);
+  }
+  if (config.readOnly) log('info', 'read-only: put_batch runs dry runs only; abort_batch is off');
+  if (config.allowUnconfirmedImports) log('warn', 'the dry-run gate is lifted (--allow-unconfirmed-imports): real imports need no confirmation');
+
+  const server = buildServer({ config, client, backendLabel: label });
+  const transport = new StdioServerTransport();
+  let closing = false;
+  const shutdown = async (code: number) => {
+    if (closing) return;
+    closing = true;
+    await server.close().catch(() => undefined);
+    await client.close().catch(() => undefined);
+    await sandbox?.close().catch(() => undefined);
+    process.exit(code);
+  };
+  process.stdin.on('end', () => void shutdown(0));
+  process.stdin.on('close', () => void shutdown(0));
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  await server.connect(transport);
+}
+
+async function main(): Promise<void> {
+  process.on('unhandledRejection', (err) => log('error', `unhandled rejection: ${describeError(err)}`));
+  let cmd;
+  try {
+    cmd = parseCommand(process.argv.slice(2));
+  } catch (err) {
+    fail(err);
+  }
+  // --help and --version are not server mode: stdout is theirs.
+  if (cmd.kind === 'help') return void process.stdout.write(HELP);
+  if (cmd.kind === 'version') return void process.stdout.write(`${VERSION}\n`);
+  try {
+    if (cmd.kind === 'sandbox') await runSandboxAlone(cmd);
+    else await serve(cmd.config);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+void main();

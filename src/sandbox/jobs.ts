@@ -1,0 +1,194 @@
+/**
+ * The sandbox's job runner: really reads every matched file, validates every row, and moves the
+ * job through created -> running -> finished (or error, aborted) with true counts and a log.
+ *
+ * Sandbox rules where the platform's behaviour is unknown (documented in the README):
+ * - A dry run checks the first N rows (default 100) of every file and answers synchronously:
+ *   `success` when every file could be read and parsed with the format, even with invalid rows
+ *   (counted in invalidCount, shown in log); `error` when nothing matches, a file cannot be read, or
+ *   a mapped column lies beyond the width of most rows. Its insertCount is the number of checked rows
+ *   that would be inserted.
+ * - A real import counts every valid row in insertCount and every invalid one in invalidCount; a
+ *   file that cannot be read ends the job in `error` after the other files were processed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import type { BatchRequest, MetadataSchema, StatusUpdate } from '../dfi/schemas.js';
+import { describeError } from '../errors.js';
+import { compileRowValidator } from '../csv/validate.js';
+import type { SourceFile } from './sources.js';
+
+export const MAX_LOG_LINES = 20;
+export const DEFAULT_DRY_RUN_ROWS = 100;
+
+export interface SandboxJob {
+  id: string;
+  datasetId: string;
+  format: BatchRequest['format'];
+  source: unknown;
+  status: string;
+  insertCount: number;
+  invalidCount: number;
+  log: string | null;
+  addedAt: string;
+  deletedAt: string | null;
+  dryRun: boolean | number;
+}
+
+interface JobState {
+  job: SandboxJob;
+  history: StatusUpdate[];
+  logLines: string[];
+  extraLogLines: number;
+  abort: AbortController;
+}
+
+export interface FileOutcome {
+  name: string;
+  rows: number;
+  valid: number;
+  invalid: number;
+  /** Rows too narrow for the format (a sign that the format does not fit the file). */
+  tooNarrow: number;
+  error?: string;
+}
+
+/** Reads one CSV stream and validates its rows; stops after maxRows rows when given. */
+export async function validateStream(
+  stream: Readable,
+  name: string,
+  validate: (fields: string[]) => string | null,
+  opts: { maxRows?: number; signal?: AbortSignal; onInvalid?: (line: number, why: string) => void; onProgress?: (valid: number, invalid: number) => void },
+): Promise<FileOutcome> {
+  const out: FileOutcome = { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0 };
+  const parser = parse({ relax_column_count: true, skip_empty_lines: true, bom: true, info: true });
+  stream.on('error', (err) => parser.destroy(err));
+  stream.pipe(parser);
+  try {
+    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (opts.signal?.aborted) break;
+      out.rows++;
+      const why = validate(rec.record);
+      if (why === null) out.valid++;
+      else {
+        out.invalid++;
+        if (why.startsWith('the row has')) out.tooNarrow++;
+        opts.onInvalid?.(rec.info.lines, why);
+      }
+      if (opts.onProgress && out.rows % 10_000 === 0) opts.onProgress(out.valid, out.invalid);
+      if (opts.maxRows !== undefined && out.rows >= opts.maxRows) break;
+    }
+  } catch (err) {
+    out.error = describeError(err);
+  } finally {
+    stream.unpipe(parser);
+    stream.destroy();
+    parser.destroy();
+  }
+  return out;
+}
+
+export class JobStore {
+  readonly #jobs = new Map<string, JobState>();
+
+  get(id: string): JobState | undefined {
+    return this.#jobs.get(id);
+  }
+
+  #setStatus(s: JobState, status: string): void {
+    s.job.status = status;
+    s.job.log = this.#renderLog(s);
+    // Newest first, as dfipy's integration tests read it.
+    s.history.unshift({ status, insertCount: s.job.insertCount, invalidCount: s.job.invalidCount, addedAt: new Date().toISOString() });
+  }
+
+  #renderLog(s: JobState): string | null {
+    if (s.logLines.length === 0) return null;
+    const more = s.extraLogLines > 0 ? [`... and ${s.extraLogLines} more rejected rows`] : [];
+    return [...s.logLines, ...more].join('\n');
+  }
+
+  #note(s: JobState, line: string): void {
+    if (s.logLines.length < MAX_LOG_LINES) s.logLines.push(line);
+    else s.extraLogLines++;
+  }
+
+  /** Creates the job record; the caller runs it with `run` (dry runs synchronously, imports in the background). */
+  create(req: BatchRequest, dryRun: boolean | number): JobState {
+    const job: SandboxJob = {
+      id: randomUUID(),
+      datasetId: req.datasetId,
+      format: req.format,
+      source: req.source,
+      status: 'created',
+      insertCount: 0,
+      invalidCount: 0,
+      log: null,
+      addedAt: new Date().toISOString(),
+      deletedAt: null,
+      dryRun,
+    };
+    const state: JobState = { job, history: [], logLines: [], extraLogLines: 0, abort: new AbortController() };
+    this.#setStatus(state, 'created');
+    this.#jobs.set(job.id, state);
+    return state;
+  }
+
+  /** Runs the job to its end. Never throws: every failure ends in status `error` with a log line. */
+  async run(s: JobState, files: () => Promise<SourceFile[]>, schema: MetadataSchema): Promise<void> {
+    const dry = s.job.dryRun !== false;
+    const maxRows = s.job.dryRun === true ? DEFAULT_DRY_RUN_ROWS : typeof s.job.dryRun === 'number' ? s.job.dryRun : undefined;
+    if (!dry) this.#setStatus(s, 'running');
+    let failed = false;
+    try {
+      const list = await files();
+      if (list.length === 0) {
+        this.#note(s, 'no file matched the source (check the prefix and the glob)');
+        failed = true;
+      }
+      const validator = compileRowValidator(s.job.format.csv, schema);
+      for (const file of list) {
+        if (s.abort.signal.aborted) break;
+        const base = { insert: s.job.insertCount, invalid: s.job.invalidCount };
+        let outcome: FileOutcome;
+        try {
+          const stream = await file.open();
+          outcome = await validateStream(stream, file.name, (f) => validator.validate(f), {
+            ...(maxRows !== undefined ? { maxRows } : {}),
+            signal: s.abort.signal,
+            onInvalid: (line, why) => this.#note(s, `${file.name} line ${line}: ${why}`),
+            onProgress: (valid, invalid) => {
+              s.job.insertCount = base.insert + valid;
+              s.job.invalidCount = base.invalid + invalid;
+            },
+          });
+        } catch (err) {
+          outcome = { name: file.name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0, error: describeError(err) };
+        }
+        s.job.insertCount = base.insert + outcome.valid;
+        s.job.invalidCount = base.invalid + outcome.invalid;
+        if (outcome.error) {
+          failed = true;
+          this.#note(s, `${file.name}: could not be read: ${outcome.error}`);
+        } else if (outcome.rows > 0 && outcome.tooNarrow * 2 > outcome.rows) {
+          if (dry) failed = true;
+          this.#note(s, `${file.name}: most rows have fewer columns than the format maps (${validator.width}): the format does not fit this file`);
+        }
+      }
+    } catch (err) {
+      failed = true;
+      this.#note(s, `the source could not be listed: ${describeError(err)}`);
+    }
+    if (s.abort.signal.aborted) return; // `abort` already recorded the status
+    if (dry) this.#setStatus(s, failed ? 'error' : 'success');
+    else this.#setStatus(s, failed ? 'error' : 'finished');
+  }
+
+  abort(s: JobState): 'aborted' | 'already-terminal' {
+    if (!['created', 'running'].includes(s.job.status)) return 'already-terminal';
+    s.abort.abort();
+    this.#setStatus(s, 'aborted');
+    return 'aborted';
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The files of an import source, as the sandbox sees them.
+ *
+ * S3 sources map to a local folder, `<root>/<bucket>/<key>`; nothing outside `root` may be read
+ * (no `..`, symlinks are not followed). URL sources are fetched over HTTP(S), like the platform does.
+ *
+ * Glob semantics (undocumented on the platform; these are the sandbox's): the glob is matched with
+ * picomatch against the key relative to the prefix, leading "/" removed. `*.csv` matches the files
+ * directly under the prefix, `**\/*.csv` matches at any depth.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { request } from 'undici';
+import { UserFacingError, describeError } from '../errors.js';
+import { displayUrl, globMatcher, normaliseBucket } from '../aws/s3-names.js';
+
+export interface SourceFile {
+  /** For logs: `s3://bucket/key` or the URL without its query string. */
+  name: string;
+  open(): Promise<Readable>;
+}
+
+async function walk(dir: string, base: string, out: string[], limit: number): Promise<void> {
+  let entries: fs.Dirent[];
+  try {
+    entries = await fs.promises.readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (out.length >= limit) return;
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) await walk(full, base, out, limit);
+    else if (e.isFile()) out.push(path.relative(base, full).split(path.sep).join('/'));
+    // Symlinks, devices, FIFOs and sockets are ignored: a bucket holds plain files only.
+  }
+}
+
+export const MAX_SOURCE_FILES = 100_000;
+
+export async function listS3Files(root: string, bucketInput: string, prefix: string | undefined, glob: string): Promise<SourceFile[]> {
+  const bucket = normaliseBucket(bucketInput);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(bucket) || bucket.includes('..')) {
+    throw new UserFacingError('bad_request', `"${bucketInput}" is not a valid bucket name.`, { status: 400 });
+  }
+  const p = (prefix ?? '').replace(/^\/+/, '');
+  if (p.split('/').some((seg) => seg === '..')) {
+    throw new UserFacingError('bad_request', `the prefix "${prefix}" must not contain "..".`, { status: 400 });
+  }
+  const bucketDir = path.join(root, bucket);
+  const stat = await fs.promises.lstat(bucketDir).catch(() => null);
+  if (!stat?.isDirectory()) {
+    throw new UserFacingError('source_error', `the bucket "${bucket}" does not exist in the sandbox (no folder ${bucket} in ${root}).`, { status: 400 });
+  }
+  // Walk only the part of the tree the prefix can reach.
+  const dirPart = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '';
+  const keys: string[] = [];
+  await walk(path.join(bucketDir, dirPart), bucketDir, keys, MAX_SOURCE_FILES);
+  const match = globMatcher(glob);
+  return keys
+    .filter((k) => k.startsWith(p) && match(k.slice(p.length)))
+    .map((key) => ({
+      name: `s3://${bucket}/${key}`,
+      open: async () => fs.createReadStream(path.join(bucketDir, ...key.split('/'))),
+    }));
+}
+
+export function urlFiles(urls: string[], timeoutMs = 60_000): SourceFile[] {
+  return urls.map((u) => ({
+    name: displayUrl(u),
+    open: async () => {
+      let url: URL;
+      try {
+        url = new URL(u);
+      } catch {
+        throw new UserFacingError('source_error', `"${displayUrl(u)}" is not a URL.`);
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserFacingError('source_error', `${displayUrl(u)}: only http and https URLs can be read.`);
+      try {
+        const res = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+        if (res.statusCode !== 200) {
+          res.body.destroy();
+          throw new UserFacingError('source_error', `${displayUrl(u)} answered HTTP ${res.statusCode}.`);
+        }
+        return Readable.from(res.body);
+      } catch (err) {
+        if (err instanceof UserFacingError) throw err;
+        throw new UserFacingError('source_error', `${displayUrl(u)} could not be fetched: ${describeError(err)}`);
+      }
+    },
+  }));
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { isTerminal, type Job, type StatusUpdate } from '../dfi/schemas.js';
+import { newestFirst } from '../import/history.js';
+import { defineTool, nextStepsSchema } from './tool.js';
+import { jobOutputSchema } from './put_batch.js';
+
+export const MAX_WAIT_SECONDS = 50;
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+export const getBatch = defineTool({
+  name: 'get_batch',
+  title: 'Follow an import job',
+  description:
+    'Reads an import job (batch): its status, insertCount, invalidCount, log and status history (newest first). With wait_seconds (up to 50) it polls until the job is terminal (finished, error, aborted, or a dry run\'s success) or the time is up, sending progress notifications when asked. Call after put_batch, repeatedly, until terminal is true. Example: {"batch_id": "6f6dcbb3-9746-4722-a642-6aeccdb2ad4f", "wait_seconds": 30}',
+  input: z
+    .object({
+      batch_id: z.string().min(1).max(200).describe("The job's id, from put_batch's job.id."),
+      wait_seconds: z.number().min(0).max(MAX_WAIT_SECONDS).default(0).describe('Wait up to this long for the job to end (0: answer at once).'),
+    })
+    .strict(),
+  output: z.object({
+    job: jobOutputSchema,
+    history: z.array(z.looseObject({ status: z.string(), insertCount: z.number().optional(), invalidCount: z.number().optional() })),
+    terminal: z.boolean(),
+    waitedSeconds: z.number(),
+    nextSteps: nextStepsSchema,
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler(args, ctx) {
+    const started = Date.now();
+    const deadline = started + args.wait_seconds * 1000;
+    let job: Job = await ctx.client.getBatch(args.batch_id);
+    let delay = 250;
+    while (!isTerminal(job.status) && Date.now() < deadline && !ctx.signal.aborted) {
+      await ctx.progress?.(job.insertCount ?? 0, undefined, `${job.status}: ${job.insertCount ?? 0} rows inserted, ${job.invalidCount ?? 0} invalid`);
+      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), ctx.signal);
+      delay = Math.min(delay * 2, 5_000);
+      job = await ctx.client.getBatch(args.batch_id);
+    }
+    let history: StatusUpdate[] = [];
+    try {
+      history = newestFirst(await ctx.client.getBatchStatus(args.batch_id), job.status);
+    } catch {
+      // The history is a convenience; the job itself is the answer.
+    }
+    const terminal = isTerminal(job.status);
+    const nextSteps = terminal
+      ? job.status === 'finished'
+        ? [`The import finished: ${job.insertCount ?? '?'} rows inserted, ${job.invalidCount ?? '?'} invalid.${(job.invalidCount ?? 0) > 0 ? ' job.log names the first rejected rows and why.' : ''}`]
+        : [`The job ended with status "${job.status}": read job.log for the reason.`]
+      : [`Still ${job.status} (${job.insertCount ?? 0} rows so far). Call get_batch again with wait_seconds ${MAX_WAIT_SECONDS}.`];
+    return { job, history, terminal, waitedSeconds: Math.round((Date.now() - started) / 100) / 10, nextSteps };
+  },
+});

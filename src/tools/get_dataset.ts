@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { defineTool, nextStepsSchema } from './tool.js';
+
+export const getDataset = defineTool({
+  name: 'get_dataset',
+  title: 'Read a dataset and its schema',
+  description:
+    "Reads a dataset: its name, its metadataSchema (the properties a file_format may map, with their types) and whether this token may write to it. Use it before infer_csv_format/put_batch to know the target. Example: {\"dataset_id\": \"gs.dataset-1\"}",
+  input: z.object({ dataset_id: z.string().min(1).max(200).describe('The dataset id, e.g. gs.dataset-1.') }).strict(),
+  output: z.object({
+    dataset: z.looseObject({ id: z.string() }),
+    metadataSchema: z.record(z.string(), z.looseObject({ type: z.string() })),
+    canWrite: z.boolean().nullable().describe('null when the platform did not say.'),
+    nextSteps: nextStepsSchema,
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler(args, ctx) {
+    const [dataset, permissions] = await Promise.all([ctx.client.getDataset(args.dataset_id), ctx.client.getPermissions(args.dataset_id).catch(() => undefined)]);
+    const metadataSchema = dataset.dataDescription?.metadataSchema ?? {};
+    const canWrite = permissions?.write ?? null;
+    const nextSteps = [
+      canWrite === false
+        ? 'This token may not write to the dataset: ask for write access before importing.'
+        : `Call infer_csv_format with dataset_id "${dataset.id}" on a sample of the files to map their columns to these ${Object.keys(metadataSchema).length} properties.`,
+    ];
+    return { dataset, metadataSchema, canWrite, nextSteps };
+  },
+});

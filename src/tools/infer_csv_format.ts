@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { invalidInput, UserFacingError } from '../errors.js';
+import { inferCsvFormat } from '../csv/infer.js';
+import { DEFAULT_SAMPLE_BYTES, MAX_SAMPLE_BYTES, sampleFromPath, sampleFromText } from '../csv/sample.js';
+import type { MetadataSchema } from '../dfi/schemas.js';
+import { defineTool, nextStepsSchema } from './tool.js';
+
+const propertySchema = z.looseObject({ type: z.string(), nullable: z.boolean().optional(), signed: z.boolean().optional(), values: z.array(z.string()).optional() });
+
+export const inferCsvFormatTool = defineTool({
+  name: 'infer_csv_format',
+  title: 'Infer the column map of CSV files',
+  description:
+    'Step 2. Reads the start of one CSV file (never the whole file) and proposes the file_format for put_batch: which 0-based column is entity_id, timestamp, longitude, latitude (and altitude), and, with dataset_id, which columns are the dataset\'s properties. Says how sure it is, why, and what is ambiguous (e.g. two columns that both fit latitude and longitude). Give exactly one of sample (a few lines of text) or path (a local file). Example: {"path": "examples/s3/my_bucket/my_path/trips-1.csv", "dataset_id": "gs.dataset-1"}',
+  input: z
+    .object({
+      sample: z.string().max(MAX_SAMPLE_BYTES).optional().describe('The first lines of a file, as text.'),
+      path: z.string().min(1).optional().describe('A local CSV file (plain or gzip), inside the folders the server may read.'),
+      dataset_id: z.string().min(1).optional().describe("Match extra columns to this dataset's properties."),
+      has_header: z.boolean().optional().describe('Override header detection.'),
+      delimiter: z.string().min(1).max(1).optional().describe('Override delimiter detection.'),
+      max_bytes: z.number().int().min(1024).max(MAX_SAMPLE_BYTES).optional().describe(`Bytes to read (default ${DEFAULT_SAMPLE_BYTES}).`),
+    })
+    .strict(),
+  output: z.object({
+    file_format: z.record(z.string(), z.number().int()).describe('The column map for put_batch (0-based indices).'),
+    missing: z.array(z.string()).describe('Core fields not found; absent from file_format.'),
+    dialect: z.object({
+      delimiter: z.string(),
+      quote: z.string(),
+      hasHeader: z.boolean(),
+      encoding: z.string(),
+      lineEnding: z.string(),
+      compression: z.string(),
+    }),
+    columns: z.array(
+      z.object({
+        index: z.number().int(),
+        name: z.string().nullable(),
+        type: z.string(),
+        role: z.string().nullable(),
+        confidence: z.number(),
+        evidence: z.array(z.string()),
+        examples: z.array(z.string()),
+      }),
+    ),
+    rowsSampled: z.number().int(),
+    warnings: z.array(z.string()),
+    suggestedMetadataSchema: z.record(z.string(), propertySchema),
+    sample: z.object({ origin: z.string(), bytesRead: z.number().int(), truncated: z.boolean() }),
+    nextSteps: nextStepsSchema,
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler(args, ctx) {
+    const given = [args.sample !== undefined, args.path !== undefined].filter(Boolean).length;
+    if (given !== 1) {
+      throw invalidInput(
+        given === 0 ? 'no sample to read.' : 'give only one of sample and path.',
+        'Pass either "sample" (a few lines of the file as text) or "path" (a local CSV file).',
+      );
+    }
+    const maxBytes = args.max_bytes ?? DEFAULT_SAMPLE_BYTES;
+    const sample = args.sample !== undefined ? sampleFromText(args.sample, maxBytes) : await sampleFromPath(args.path!, ctx.config.sampleRoots, maxBytes);
+    if (sample.text.trim() === '') throw invalidInput(`${sample.origin} is empty.`, 'Give a file or sample with at least one data row.');
+
+    let metadataSchema: MetadataSchema | undefined;
+    const extraWarnings: string[] = [];
+    if (args.dataset_id) {
+      try {
+        const dataset = await ctx.client.getDataset(args.dataset_id);
+        metadataSchema = dataset.dataDescription?.metadataSchema ?? {};
+      } catch (err) {
+        if (!(err instanceof UserFacingError)) throw err;
+        extraWarnings.push(`Dataset ${args.dataset_id} could not be read (${err.message}); properties were not matched.`);
+      }
+    }
+    const result = inferCsvFormat(sample, {
+      ...(metadataSchema ? { metadataSchema } : {}),
+      ...(args.has_header !== undefined ? { hasHeader: args.has_header } : {}),
+      ...(args.delimiter ? { delimiter: args.delimiter } : {}),
+    });
+    const nextSteps: string[] = [];
+    if (result.missing.length) nextSteps.push(`Ask the person which columns hold ${result.missing.join(', ')}, and add them to file_format.`);
+    if (result.warnings.some((w) => w.startsWith('Ambiguous'))) nextSteps.push('Resolve the ambiguity in warnings with the person before importing.');
+    if (!args.dataset_id) nextSteps.push('Call again with dataset_id to match the remaining columns to the dataset\'s properties.');
+    nextSteps.push('Run put_batch with this file_format and dry_run true to check it against the files.');
+    return {
+      ...result,
+      warnings: [...extraWarnings, ...result.warnings],
+      sample: { origin: sample.origin, bytesRead: sample.bytesRead, truncated: sample.truncated },
+      nextSteps,
+    };
+  },
+});

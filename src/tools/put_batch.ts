@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { UserFacingError } from '../errors.js';
+import { buildBatchRequest } from '../import/preflight.js';
+import { isTerminal } from '../dfi/schemas.js';
+import { defineTool, nextStepsSchema } from './tool.js';
+
+export const jobOutputSchema = z
+  .looseObject({
+    id: z.string(),
+    status: z.string(),
+    datasetId: z.string().optional(),
+    insertCount: z.number().optional(),
+    invalidCount: z.number().optional(),
+    log: z.unknown().optional(),
+  })
+  .describe("The platform's job JSON, as it sent it.");
+
+const s3Source = z
+  .object({
+    bucket: z.string().min(1).describe('Bucket name (s3://name and bucket URLs are accepted).'),
+    prefix: z.string().optional().describe('Key prefix, e.g. "trips/2024/"; omitted: the whole bucket.'),
+    glob: z.string().describe('Pattern matched against keys relative to the prefix, e.g. "*.csv" or "**/*.csv".'),
+    role_arn: z.string().describe('The IAM role carrying the trust policy: arn:aws:iam::<account>:role/<name>.'),
+    policy: z.record(z.string(), z.unknown()).optional().describe('Optional session policy document to narrow the role further.'),
+    policy_arns: z.array(z.string()).max(10).optional().describe('Optional managed session policy ARNs.'),
+  })
+  .strict();
+
+export const putBatch = defineTool({
+  name: 'put_batch',
+  title: 'Import CSV files into a dataset (dry run first)',
+  description:
+    'Step 4. Checks the arguments locally, then asks the platform to import CSV files into a dataset. Always dry-run first (dry_run defaults to true: the platform checks the first 100 rows of each file, or N with dry_run: N, and imports nothing); a successful dry run returns a confirmation token, and the real import (dry_run: false) needs that token with the same dataset, source and format. Then follow the job with get_batch. Example: {"dataset_id": "gs.dataset-1", "source": {"s3": {"bucket": "my_bucket", "prefix": "my_path/", "glob": "*.csv", "role_arn": "arn:aws:iam::123456789123:role/my_role"}}, "file_format": {"entity_id": 0, "timestamp": 1, "longitude": 2, "latitude": 3}}',
+  input: z
+    .object({
+      dataset_id: z.string().min(1).describe('The dataset to import into, e.g. gs.dataset-1.'),
+      source: z
+        .union([z.object({ s3: s3Source }).strict(), z.object({ urls: z.array(z.string()).min(1).max(10_000) }).strict()])
+        .describe('Either {s3: {...}} (the platform assumes your role) or {urls: [...]} (presigned or open HTTP(S) URLs, one CSV file each).'),
+      file_format: z
+        .record(z.string(), z.number().int())
+        .describe('0-based column index of entity_id, timestamp, longitude, latitude, optional altitude and metadata_id, and dataset properties by their exact names.'),
+      dry_run: z
+        .union([z.boolean(), z.number().int().min(1).max(1_000_000)])
+        .default(true)
+        .describe('true (default): check the first 100 rows of each file; N: the first N rows; false: the real import.'),
+      confirmation: z.string().optional().describe('For dry_run false: the token a successful dry run of the same request returned.'),
+    })
+    .strict(),
+  output: z.object({
+    job: jobOutputSchema,
+    preflight: z.object({
+      checks: z.array(z.object({ name: z.string(), ok: z.boolean(), message: z.string() })),
+      warnings: z.array(z.string()),
+    }),
+    confirmation: z
+      .object({ token: z.string(), expiresAt: z.string() })
+      .optional()
+      .describe('Present after a successful dry run: pass token as confirmation to import.'),
+    nextSteps: nextStepsSchema,
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler(args, ctx) {
+    const dryRun = args.dry_run;
+    const real = dryRun === false;
+    if (real && ctx.config.readOnly) {
+      throw new UserFacingError('read_only', 'this server runs with --read-only: only dry runs are allowed.', {
+        hint: 'Ask the operator to restart the server without --read-only (DFI_READ_ONLY) to import.',
+      });
+    }
+    const dataset = await ctx.client.getDataset(args.dataset_id);
+    const { request, preflight } = buildBatchRequest(args.dataset_id, args.source, args.file_format, dataset);
+
+    if (real) {
+      const permissions = await ctx.client.getPermissions(args.dataset_id).catch(() => undefined);
+      if (permissions?.write === false) {
+        throw new UserFacingError('forbidden', `the token has no write permission on dataset ${args.dataset_id}.`, {
+          status: 403,
+          hint: 'Ask an administrator of the dataset for write access, or import into another dataset.',
+        });
+      }
+      if (!ctx.config.allowUnconfirmedImports) {
+        const gate = ctx.confirmations.check(args.confirmation, request);
+        if (!gate.ok) {
+          throw new UserFacingError('not_confirmed', `the import was not sent: ${gate.reason}.`, {
+            hint: 'Run put_batch with the same dataset_id, source and file_format and dry_run true; if it succeeds, show the person its result and pass its confirmation.token here.',
+          });
+        }
+      }
+    } else if (args.confirmation) {
+      preflight.warnings.push('confirmation is only used with dry_run false; it was ignored.');
+    }
+
+    let job;
+    try {
+      job = await ctx.client.putBatch(request, dryRun);
+    } finally {
+      // A token confirms one attempt: after an unknown outcome, nobody should resend blindly.
+      if (real && args.confirmation) ctx.confirmations.consume(args.confirmation);
+    }
+
+    const nextSteps: string[] = [];
+    let confirmation: { token: string; expiresAt: string } | undefined;
+    if (!real) {
+      const ok = job.status.toLowerCase() === 'success';
+      if (ok) {
+        confirmation = ctx.confirmations.issue(request, job.id);
+        nextSteps.push(
+          `The dry run succeeded (${job.insertCount ?? '?'} rows would be inserted, ${job.invalidCount ?? '?'} invalid among the rows checked). Show the person these counts and the log.`,
+          `If they approve, call put_batch again with the same dataset_id, source and file_format, dry_run: false and confirmation: "${confirmation.token}" (valid until ${confirmation.expiresAt}).`,
+        );
+        if ((job.invalidCount ?? 0) > 0) nextSteps.splice(1, 0, 'Some rows are invalid: read job.log; fix the file_format if it is the cause, otherwise those rows will be skipped.');
+      } else {
+        nextSteps.push(`The dry run answered "${job.status}": read job.log, fix the source or file_format, and dry-run again.`);
+      }
+    } else {
+      nextSteps.push(
+        isTerminal(job.status)
+          ? `The import ended at once with status "${job.status}": read job.log.`
+          : `The import has started (batch ${job.id}). Call get_batch with batch_id "${job.id}" and wait_seconds 30, repeatedly, until terminal is true.`,
+      );
+    }
+    return { job, preflight, ...(confirmation ? { confirmation } : {}), nextSteps };
+  },
+});
