@@ -20,6 +20,7 @@ import { compileRowValidator } from '../csv/validate.js';
 import type { SourceFile } from './sources.js';
 
 export const MAX_LOG_LINES = 20;
+export const MAX_FILE_NOTES = 50;
 export const DEFAULT_DRY_RUN_ROWS = 100;
 
 export interface SandboxJob {
@@ -39,6 +40,9 @@ export interface SandboxJob {
 interface JobState {
   job: SandboxJob;
   history: StatusUpdate[];
+  /** File-level notes (a file that cannot be read, a format that does not fit): always kept. */
+  fileNotes: string[];
+  /** The first rejected rows. */
   logLines: string[];
   extraLogLines: number;
   abort: AbortController;
@@ -104,14 +108,18 @@ export class JobStore {
   }
 
   #renderLog(s: JobState): string | null {
-    if (s.logLines.length === 0) return null;
+    if (s.logLines.length === 0 && s.fileNotes.length === 0) return null;
     const more = s.extraLogLines > 0 ? [`... and ${s.extraLogLines} more rejected rows`] : [];
-    return [...s.logLines, ...more].join('\n');
+    return [...s.fileNotes, ...s.logLines, ...more].join('\n');
+  }
+
+  #rejected(s: JobState, line: string): void {
+    if (s.logLines.length < MAX_LOG_LINES) s.logLines.push(line);
+    else s.extraLogLines++;
   }
 
   #note(s: JobState, line: string): void {
-    if (s.logLines.length < MAX_LOG_LINES) s.logLines.push(line);
-    else s.extraLogLines++;
+    if (s.fileNotes.length < MAX_FILE_NOTES) s.fileNotes.push(line);
   }
 
   /** Creates the job record; the caller runs it with `run` (dry runs synchronously, imports in the background). */
@@ -129,7 +137,7 @@ export class JobStore {
       deletedAt: null,
       dryRun,
     };
-    const state: JobState = { job, history: [], logLines: [], extraLogLines: 0, abort: new AbortController() };
+    const state: JobState = { job, history: [], fileNotes: [], logLines: [], extraLogLines: 0, abort: new AbortController() };
     this.#setStatus(state, 'created');
     this.#jobs.set(job.id, state);
     return state;
@@ -157,7 +165,7 @@ export class JobStore {
           outcome = await validateStream(stream, file.name, (f) => validator.validate(f), {
             ...(maxRows !== undefined ? { maxRows } : {}),
             signal: s.abort.signal,
-            onInvalid: (line, why) => this.#note(s, `${file.name} line ${line}: ${why}`),
+            onInvalid: (line, why) => this.#rejected(s, `${file.name} line ${line}: ${why}`),
             onProgress: (valid, invalid) => {
               s.job.insertCount = base.insert + valid;
               s.job.invalidCount = base.invalid + invalid;

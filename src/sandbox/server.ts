@@ -12,7 +12,7 @@ import { WIRE_CORE } from '../csv/format.js';
 import { ROLE_ARN_RE } from '../aws/arn.js';
 import { loadDatasets, publicDataset, type SandboxDataset } from './datasets.js';
 import { JobStore } from './jobs.js';
-import { listS3Files, urlFiles } from './sources.js';
+import { listS3Files, unsafeS3Location, urlFiles } from './sources.js';
 
 export const SANDBOX_PRINCIPAL = 'arn:aws:iam::000000000000:role/dfi/dfi-sandbox-import-api';
 export const SANDBOX_EXTERNAL_ID = 'dfi-sandbox-external-id';
@@ -84,6 +84,8 @@ function checkBatch(req: BatchRequest, dataset: SandboxDataset): void {
     const arn = req.source.s3.credentials.RoleArn;
     if (!ROLE_ARN_RE.test(arn)) throw new HttpError(400, `credentials.RoleArn ${JSON.stringify(arn)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
     if (!req.source.s3.glob.trim()) throw new HttpError(400, 'source.s3.glob must not be empty');
+    const unsafe = unsafeS3Location(req.source.s3.bucket, req.source.s3.prefix);
+    if (unsafe) throw new HttpError(400, unsafe);
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { request } from 'undici';
 import { UserFacingError, describeError } from '../errors.js';
 import { displayUrl, globMatcher, normaliseBucket } from '../aws/s3-names.js';
@@ -40,15 +40,20 @@ async function walk(dir: string, base: string, out: string[], limit: number): Pr
 
 export const MAX_SOURCE_FILES = 100_000;
 
+/** Why a bucket or prefix cannot map to a folder inside the root, or null when it can. */
+export function unsafeS3Location(bucketInput: string, prefix: string | undefined): string | null {
+  const bucket = normaliseBucket(bucketInput);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(bucket) || bucket.includes('..')) return `"${bucketInput}" is not a valid bucket name.`;
+  const p = (prefix ?? '').replace(/^\/+/, '');
+  if (p.split(/[\\/]/).some((seg) => seg === '..') || p.includes('\0')) return `the prefix "${prefix}" must not contain "..".`;
+  return null;
+}
+
 export async function listS3Files(root: string, bucketInput: string, prefix: string | undefined, glob: string): Promise<SourceFile[]> {
   const bucket = normaliseBucket(bucketInput);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(bucket) || bucket.includes('..')) {
-    throw new UserFacingError('bad_request', `"${bucketInput}" is not a valid bucket name.`, { status: 400 });
-  }
+  const why = unsafeS3Location(bucketInput, prefix);
+  if (why) throw new UserFacingError('bad_request', why, { status: 400 });
   const p = (prefix ?? '').replace(/^\/+/, '');
-  if (p.split('/').some((seg) => seg === '..')) {
-    throw new UserFacingError('bad_request', `the prefix "${prefix}" must not contain "..".`, { status: 400 });
-  }
   const bucketDir = path.join(root, bucket);
   const stat = await fs.promises.lstat(bucketDir).catch(() => null);
   if (!stat?.isDirectory()) {
@@ -80,11 +85,13 @@ export function urlFiles(urls: string[], timeoutMs = 60_000): SourceFile[] {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserFacingError('source_error', `${displayUrl(u)}: only http and https URLs can be read.`);
       try {
         const res = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+        // Stopping early (a dry run) destroys the body: that must not become an unhandled error.
+        res.body.on('error', () => undefined);
         if (res.statusCode !== 200) {
-          res.body.destroy();
+          await res.body.dump().catch(() => undefined);
           throw new UserFacingError('source_error', `${displayUrl(u)} answered HTTP ${res.statusCode}.`);
         }
-        return Readable.from(res.body);
+        return res.body;
       } catch (err) {
         if (err instanceof UserFacingError) throw err;
         throw new UserFacingError('source_error', `${displayUrl(u)} could not be fetched: ${describeError(err)}`);

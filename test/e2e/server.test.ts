@@ -1,0 +1,164 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandboxServer, type RunningSandbox } from '../../src/sandbox/server.js';
+import { startMcp, structured, text } from '../helpers/mcp.js';
+import { DIST_ENTRY, EXAMPLES_DATASETS, EXAMPLES_S3, ROLE_ARN, ROOT } from '../helpers/paths.js';
+
+const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DFI_'))) as Record<string, string>;
+
+describe('the tool contract', () => {
+  it('lists the tools with output schemas and honest annotations (snapshot)', async () => {
+    const mcp = await startMcp(['--sandbox']);
+    try {
+      const { tools } = await mcp.client.listTools();
+      expect(tools.map((t) => t.name)).toEqual(['get_aws_trust_policy', 'infer_csv_format', 'put_batch', 'get_batch', 'abort_batch', 'get_dataset']);
+      for (const t of tools) {
+        expect(t.outputSchema, t.name).toBeDefined();
+        expect(t.inputSchema.additionalProperties, `${t.name} inputs are strict`).toBe(false);
+        expect(t.description!.length).toBeGreaterThan(60);
+      }
+      const ann = Object.fromEntries(tools.map((t) => [t.name, t.annotations]));
+      expect(ann.get_batch!.readOnlyHint).toBe(true);
+      expect(ann.put_batch!.readOnlyHint).toBe(false);
+      expect(ann.abort_batch!.destructiveHint).toBe(true);
+      expect(JSON.stringify(tools).length).toBeLessThan(24_000);
+      expect(tools).toMatchSnapshot();
+    } finally {
+      await mcp.close();
+    }
+  });
+});
+
+describe('read-only mode', () => {
+  it('leaves out abort_batch and allows dry runs only', async () => {
+    const mcp = await startMcp(['--sandbox', '--read-only']);
+    try {
+      const { tools } = await mcp.client.listTools();
+      expect(tools.map((t) => t.name)).not.toContain('abort_batch');
+      const args = {
+        dataset_id: 'gs.dataset-1',
+        source: { s3: { bucket: 'my_bucket', prefix: 'my_path/', glob: '*.csv', role_arn: ROLE_ARN } },
+        file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, route_id: 7, transportation_mode: 9 },
+      };
+      const dry = structured(await mcp.call('put_batch', args));
+      expect(dry.job.status).toBe('success');
+      const real = await mcp.call('put_batch', { ...args, dry_run: false, confirmation: dry.confirmation.token });
+      expect(text(real)).toMatch(/--read-only: only dry runs are allowed/);
+    } finally {
+      await mcp.close();
+    }
+  });
+});
+
+describe('the command line', () => {
+  it('--help and --version answer and exit 0', () => {
+    const help = spawnSync(process.execPath, [DIST_ENTRY, '--help'], { encoding: 'utf8', env: cleanEnv() });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/DFI_API_TOKEN/);
+    const version = spawnSync(process.execPath, [DIST_ENTRY, '--version'], { encoding: 'utf8', env: cleanEnv() });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('a bad flag is a one-line error on stderr, exit 2, no stack trace, nothing on stdout', () => {
+    const r = spawnSync(process.execPath, [DIST_ENTRY, '--api-token', 'x'], { encoding: 'utf8', env: cleanEnv() });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/Unknown option '--api-token'/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a URL without a token says what to set', () => {
+    const r = spawnSync(process.execPath, [DIST_ENTRY, '--api-url', 'https://api.example.com'], { encoding: 'utf8', env: cleanEnv() });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/DFI_API_TOKEN/);
+  });
+
+  it('runs the sandbox alone, answering HTTP', async () => {
+    const child = spawn(process.execPath, [DIST_ENTRY, 'sandbox', '--port', '0'], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let buf = '';
+        child.stderr.on('data', (d) => {
+          buf += String(d);
+          const m = /listening at (http:\/\/[^\s]+)/.exec(buf);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', () => reject(new Error(`exited: ${buf}`)));
+      });
+      const res = await fetch(`${url}/v1/datasets/gs.dataset-1`, { headers: { authorization: 'Bearer anything' } });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { id: string }).id).toBe('gs.dataset-1');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
+
+describe('stdout belongs to the protocol', () => {
+  it('writes only JSON-RPC messages on stdout during a session', async () => {
+    const child = spawn(process.execPath, [DIST_ENTRY, '--sandbox'], { cwd: ROOT, env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    const send = (m: unknown) => child.stdin.write(`${JSON.stringify(m)}\n`);
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'get_aws_trust_policy', arguments: {} } });
+    send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'infer_csv_format', arguments: { path: 'examples/s3/my_bucket/my_path/trips-2.csv' } } });
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !out.includes('"id":4')) await new Promise((r) => setTimeout(r, 50));
+    child.stdin.end();
+    await new Promise((r) => child.on('exit', r));
+    const lines = out.split('\n').filter(Boolean);
+    expect(lines.length).toBe(4);
+    for (const line of lines) expect(JSON.parse(line).jsonrpc).toBe('2.0');
+  });
+});
+
+describe('the platform backend and its token', () => {
+  const MARKER = 'tok-MARKER-7f3a9c2e5b1d4f60';
+  let platform: RunningSandbox;
+  beforeAll(async () => {
+    // A stand-in platform: the sandbox as a separate HTTP server that requires the marker token.
+    platform = await startSandboxServer({ token: MARKER, s3Root: EXAMPLES_S3, datasetsFile: EXAMPLES_DATASETS });
+  });
+  afterAll(async () => {
+    await platform.close();
+  });
+
+  it('uses DFI_API_URL and DFI_API_TOKEN, and the token appears in no output nor log', async () => {
+    const mcp = await startMcp([], { DFI_API_URL: platform.url, DFI_API_TOKEN: MARKER, DFI_LOG_LEVEL: 'debug' });
+    const outputs: string[] = [];
+    try {
+      const calls: [string, Record<string, unknown>][] = [
+        ['get_aws_trust_policy', {}],
+        ['get_dataset', { dataset_id: 'gs.dataset-1' }],
+        ['get_dataset', { dataset_id: 'gs.missing' }],
+        ['get_batch', { batch_id: 'nope' }],
+        ['infer_csv_format', { path: 'examples/s3/my_bucket/my_path/trips-1.csv', dataset_id: 'gs.dataset-1' }],
+        ['put_batch', { dataset_id: 'gs.dataset-1', source: { urls: ['http://127.0.0.1:9/x.csv'] }, file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3 } }],
+        ['put_batch', { dataset_id: 'gs.dataset-1', source: { urls: ['http://127.0.0.1:9/x.csv'] }, file_format: { entity_id: 0 }, dry_run: false }],
+      ];
+      for (const [name, args] of calls) outputs.push(JSON.stringify(await mcp.call(name, args)));
+      expect(JSON.parse(outputs[1]!).structuredContent.dataset.id).toBe('gs.dataset-1');
+      expect(outputs[2]).toMatch(/HTTP 404/);
+    } finally {
+      await mcp.close();
+    }
+    expect(mcp.stderr()).toMatch(/backend: the DFI platform at http:\/\/127\.0\.0\.1/);
+    for (const o of [...outputs, mcp.stderr()]) expect(o).not.toContain(MARKER);
+  });
+
+  it('a wrong token is a 401 with a hint, and is not echoed', async () => {
+    const wrong = 'tok-WRONG-0a1b2c3d4e5f6789';
+    const mcp = await startMcp([], { DFI_API_URL: platform.url, DFI_API_TOKEN: wrong });
+    try {
+      const r = await mcp.call('get_dataset', { dataset_id: 'gs.dataset-1' });
+      expect(r.isError).toBe(true);
+      expect(text(r)).toMatch(/HTTP 401.*token is invalid or expired/s);
+      expect(JSON.stringify(r) + mcp.stderr()).not.toContain(wrong);
+    } finally {
+      await mcp.close();
+    }
+  });
+});

@@ -1,0 +1,37 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { DIST_ENTRY, ROOT } from './paths.js';
+
+export interface McpSession {
+  client: Client;
+  stderr(): string;
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  close(): Promise<void>;
+}
+
+/** The built server, spoken to over stdio by the SDK's real client. */
+export async function startMcp(args: string[] = ['--sandbox'], env: Record<string, string> = {}): Promise<McpSession> {
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DFI_')) base[k] = v;
+  const transport = new StdioClientTransport({ command: process.execPath, args: [DIST_ENTRY, ...args], cwd: ROOT, env: { ...base, ...env }, stderr: 'pipe' });
+  const chunks: string[] = [];
+  transport.stderr?.on('data', (d) => chunks.push(String(d)));
+  const client = new Client({ name: 'dfi-ingest-mcp-tests', version: '1.0.0' });
+  await client.connect(transport);
+  return {
+    client,
+    stderr: () => chunks.join(''),
+    call: async (name, a = {}) => (await client.callTool({ name, arguments: a }, undefined, { timeout: 60_000 })) as CallToolResult,
+    close: () => client.close(),
+  };
+}
+
+export function text(r: CallToolResult): string {
+  return r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}
+
+export function structured<T = Record<string, any>>(r: CallToolResult): T {
+  if (r.isError) throw new Error(`tool failed: ${text(r)}`);
+  return r.structuredContent as T;
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { inferCsvFormat } from '../../src/csv/infer.js';
+import { sampleFromText } from '../../src/csv/sample.js';
+import type { MetadataSchema } from '../../src/dfi/schemas.js';
+
+const GUIDE_SAMPLE = `aca5597c-8666-43bf-9c85-0b575ece58ed,1640995676000,51.54191120617028,-0.1136967540230455,,,,0,,dwelling
+aca5597c-8666-43bf-9c85-0b575ece58ed,1640995690000,51.54201796566859,-0.1135628381946958,,,,0,,dwelling
+aca5597c-8666-43bf-9c85-0b575ece58ed,1640995694000,51.54185742565869,-0.1136623400329315,,,,0,,dwelling
+aca5597c-8666-43bf-9c85-0b575ece58ed,1640995697000,51.542017930249976,-0.1135929190644742,,,,0,,dwelling
+aca5597c-8666-43bf-9c85-0b575ece58ed,1640995700000,51.54181738011452,-0.1136776509308499,,,,0,,dwelling
+`;
+const SCHEMA: MetadataSchema = {
+  ipv4: { type: 'ip', nullable: true },
+  age: { type: 'number', nullable: true, signed: false },
+  home_ipv4: { type: 'ip', nullable: true },
+  route_id: { type: 'number', nullable: false, signed: false },
+  credit_card_provider: { type: 'enum', nullable: true, values: ['visa', 'mastercard'] },
+  transportation_mode: { type: 'enum', nullable: false, values: ['dwelling', 'driving', 'cycling', 'walking'] },
+};
+
+describe('infer_csv_format engine', () => {
+  it("maps the user guide's sample as the guide does, and states the coordinate ambiguity", () => {
+    const r = inferCsvFormat(sampleFromText(GUIDE_SAMPLE), { metadataSchema: SCHEMA });
+    expect(r.file_format).toEqual({
+      entity_id: 0,
+      timestamp: 1,
+      longitude: 2,
+      latitude: 3,
+      ipv4: 4,
+      age: 5,
+      home_ipv4: 6,
+      route_id: 7,
+      credit_card_provider: 8,
+      transportation_mode: 9,
+    });
+    expect(r.missing).toEqual([]);
+    expect(r.dialect).toMatchObject({ delimiter: ',', hasHeader: false });
+    const ambiguity = r.warnings.find((w) => w.startsWith('Ambiguous coordinates'));
+    expect(ambiguity).toMatch(/columns 2 and 3/);
+    expect(ambiguity).toMatch(/latitude 51.54191120617028, longitude -0.1136967540230455/);
+    expect(r.columns[2]!.confidence).toBeLessThan(0.7);
+    expect(r.columns[1]!.evidence.join(' ')).toMatch(/epoch milliseconds \(2022-01-01T/);
+  });
+
+  it('uses header names, prefers them over order, and warns that the platform has no header option', () => {
+    const csv = 'vehicle_id,lat,lon,time\nbus-1,48.85,2.35,1700000000000\nbus-1,48.86,2.36,1700000005000\nbus-2,48.87,2.30,1700000009000\n';
+    const r = inferCsvFormat(sampleFromText(csv));
+    expect(r.file_format).toEqual({ entity_id: 0, latitude: 1, longitude: 2, timestamp: 3 });
+    expect(r.dialect.hasHeader).toBe(true);
+    expect(r.warnings.join('\n')).toMatch(/has no header option/);
+    expect(r.warnings.join('\n')).not.toMatch(/Ambiguous/);
+  });
+
+  it('tells a longitude from a latitude when values go beyond ±90', () => {
+    const csv = 'a,1700000000000,-122.41,37.77\na,1700000001000,-122.42,37.78\nb,1700000002000,-122.40,37.76\n';
+    const r = inferCsvFormat(sampleFromText(csv));
+    expect(r.file_format).toMatchObject({ longitude: 2, latitude: 3 });
+    expect(r.warnings.join('\n')).not.toMatch(/Ambiguous/);
+  });
+
+  it('detects semicolons and says the platform reads commas only', () => {
+    const csv = 'id;ts;lon;lat\na;1700000000000;2,35;48,85\n'.replace(/2,35;48,85/, '2.35;48.85') + 'a;1700000001000;2.36;48.86\n';
+    const r = inferCsvFormat(sampleFromText(csv));
+    expect(r.dialect.delimiter).toBe(';');
+    expect(r.warnings.join('\n')).toMatch(/reads commas/);
+  });
+
+  it('flags epoch seconds and lists what it could not find', () => {
+    const r = inferCsvFormat(sampleFromText('x,1700000000\nx,1700000100\ny,1700000200\n'));
+    expect(r.file_format.timestamp).toBe(1);
+    expect(r.warnings.join('\n')).toMatch(/epoch seconds.*multiply by 1000/);
+    expect(r.missing).toEqual(['longitude', 'latitude']);
+  });
+
+  it('suggests a metadataSchema for columns the dataset does not have', () => {
+    const csv = 'e1,1700000000000,2.35,48.85,bus,17\ne1,1700000001000,2.36,48.86,bus,18\ne2,1700000002000,2.37,48.87,tram,19\n';
+    const r = inferCsvFormat(sampleFromText(csv));
+    expect(r.suggestedMetadataSchema.column_4).toEqual({ type: 'enum', nullable: false, values: ['bus', 'tram'] });
+    expect(r.suggestedMetadataSchema.column_5).toEqual({ type: 'number', nullable: false, signed: false });
+  });
+
+  it('cuts a long sample at the last complete row and says so', () => {
+    const s = sampleFromText(GUIDE_SAMPLE.repeat(50), 1024);
+    expect(s.truncated).toBe(true);
+    expect(s.text.endsWith('\n')).toBe(true);
+    expect(s.text.length).toBeLessThanOrEqual(1024);
+    expect(inferCsvFormat(s).warnings.join('\n')).toMatch(/Only the first 1024 bytes/);
+  });
+});
