@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserFacingError } from '../errors.js';
-import { buildBatchRequest } from '../import/preflight.js';
+import { buildBatchRequest, MAX_URLS, type SourceArgs } from '../import/preflight.js';
 import { isTerminal } from '../dfi/schemas.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 
@@ -35,8 +35,15 @@ export const putBatch = defineTool({
     .object({
       dataset_id: z.string().min(1).describe('The dataset to import into, e.g. gs.dataset-1.'),
       source: z
-        .union([z.object({ s3: s3Source }).strict(), z.object({ urls: z.array(z.string()).min(1).max(10_000) }).strict()])
-        .describe('Either {s3: {...}} (the platform assumes your role) or {urls: [...]} (presigned or open HTTP(S) URLs, one CSV file each).'),
+        .object({
+          s3: s3Source.optional(),
+          urls: z.array(z.string()).min(1).max(MAX_URLS).optional().describe('Presigned or open HTTP(S) URLs, one CSV file each.'),
+        })
+        .strict()
+        .refine((s) => (s.s3 === undefined) !== (s.urls === undefined), {
+          message: 'give exactly one of source.s3 (the platform assumes your role) and source.urls (HTTP(S) URLs)',
+        })
+        .describe('Exactly one of {s3: {...}} (the platform assumes your role) or {urls: [...]}.'),
       file_format: z
         .record(z.string(), z.number().int())
         .describe('0-based column index of entity_id, timestamp, longitude, latitude, optional altitude and metadata_id, and dataset properties by their exact names.'),
@@ -69,7 +76,7 @@ export const putBatch = defineTool({
       });
     }
     const dataset = await ctx.client.getDataset(args.dataset_id);
-    const { request, preflight } = buildBatchRequest(args.dataset_id, args.source, args.file_format, dataset);
+    const { request, preflight } = buildBatchRequest(args.dataset_id, args.source as SourceArgs, args.file_format, dataset);
 
     if (real) {
       const permissions = await ctx.client.getPermissions(args.dataset_id).catch(() => undefined);
