@@ -35,6 +35,8 @@ export interface Config {
   sandbox: SandboxOptions;
   /** Per-request timeout for platform calls, in milliseconds. */
   requestTimeoutMs: number;
+  /** How long put_batch waits for the person to answer a confirmation request (elicitation). */
+  elicitationTimeoutMs: number;
 }
 
 export type Command =
@@ -73,6 +75,8 @@ Other:
   --s3-endpoint URL              S3-compatible endpoint            (env AWS_ENDPOINT_URL_S3)
   --log-level LEVEL              debug | info | warn | error       (env DFI_LOG_LEVEL; default info)
   --timeout-ms N                 per-request timeout for platform calls (env DFI_TIMEOUT_MS; default 30000)
+  --elicitation-timeout-ms N     how long put_batch waits for the person's answer when it asks to
+                                 confirm an import (env DFI_ELICITATION_TIMEOUT_MS; default 45000)
 `;
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -129,6 +133,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
         's3-endpoint': { type: 'string' },
         'log-level': { type: 'string' },
         'timeout-ms': { type: 'string' },
+        'elicitation-timeout-ms': { type: 'string' },
         'sandbox-s3-root': { type: 'string' },
         'sandbox-datasets': { type: 'string' },
         port: { type: 'string' },
@@ -180,6 +185,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
   const rootsFromEnv = nonEmpty(env.DFI_SAMPLE_ROOTS)?.split(path.delimiter).filter(Boolean) ?? [];
   const roots = v['sample-root'] ?? rootsFromEnv;
   const timeoutRaw = v['timeout-ms'] ?? nonEmpty(env.DFI_TIMEOUT_MS);
+  const elicitRaw = v['elicitation-timeout-ms'] ?? nonEmpty(env.DFI_ELICITATION_TIMEOUT_MS);
   const s3Endpoint = v['s3-endpoint'] ?? nonEmpty(env.AWS_ENDPOINT_URL_S3);
 
   const config: Config = {
@@ -190,6 +196,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     logLevel: logLevelRaw as LogLevel,
     sandbox,
     requestTimeoutMs: timeoutRaw === undefined ? 30_000 : parsePositiveInt(timeoutRaw, '--timeout-ms', 100, 600_000),
+    elicitationTimeoutMs: elicitRaw === undefined ? 45_000 : parsePositiveInt(elicitRaw, '--elicitation-timeout-ms', 100, 55_000),
     ...(s3Endpoint ? { s3Endpoint: parseUrl(s3Endpoint, 'the S3 endpoint') } : {}),
   };
   if (backend === 'platform') {

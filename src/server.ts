@@ -23,6 +23,26 @@ export interface ServerDeps {
   backendLabel: string;
 }
 
+/** A yes/no question to the person through the client (elicitation), bounded in time. */
+async function askPerson(server: McpServer, message: string, timeoutMs: number, signal: AbortSignal): Promise<'accept' | 'decline' | 'no_answer'> {
+  try {
+    const res = await server.server.elicitInput(
+      {
+        message,
+        requestedSchema: {
+          type: 'object',
+          properties: { confirm: { type: 'boolean', title: 'Import now', description: 'Yes: send the import to the platform.' } },
+          required: ['confirm'],
+        },
+      },
+      { timeout: timeoutMs, signal },
+    );
+    return res.action === 'accept' && (res.content as { confirm?: unknown } | undefined)?.confirm === true ? 'accept' : 'decline';
+  } catch {
+    return 'no_answer';
+  }
+}
+
 export function buildServer(deps: ServerDeps): McpServer {
   const server = new McpServer(
     { name: 'dfi-ingest-mcp', version: VERSION },
@@ -39,12 +59,14 @@ export function buildServer(deps: ServerDeps): McpServer {
       { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations },
       async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
         const token = extra._meta?.progressToken;
+        const canElicit = server.server.getClientCapabilities()?.elicitation !== undefined;
         const ctx: ToolContext = {
           config: deps.config,
           client: deps.client,
           backendLabel: deps.backendLabel,
           confirmations,
           signal: extra.signal,
+          ...(canElicit ? { askPerson: (message: string) => askPerson(server, message, deps.config.elicitationTimeoutMs, extra.signal) } : {}),
           ...(token !== undefined
             ? {
                 progress: async (progress: number, total: number | undefined, message: string) => {

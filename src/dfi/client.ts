@@ -14,7 +14,7 @@
 import { Agent, request, errors as undiciErrors } from 'undici';
 import { z } from 'zod';
 import { UserFacingError, describeError } from '../errors.js';
-import { redact } from '../log.js';
+import { log, redact } from '../log.js';
 import {
   DatasetListSchema,
   DatasetSchema,
@@ -190,11 +190,19 @@ export class DfiClient {
       if (outcome.ok) return this.#parse(outcome.json, schema, what);
       const canRetry =
         opts.retryable && outcome.retryable && attempt < this.#maxRetries && Date.now() - started < this.#maxRetryWaitMs * 2;
-      if (!canRetry) throw outcome.error;
+      if (!canRetry) throw this.#finalError(outcome.error, opts, attempt);
+      // Exponential backoff with jitter, unless the server said when to come back.
       const backoff = Math.min(4_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
-      const wait = Math.min(outcome.retryAfterMs ?? backoff, this.#maxRetryWaitMs - waited);
-      if (wait < 0) throw outcome.error;
+      const wait = outcome.retryAfterMs ?? backoff;
+      if (waited + wait > this.#maxRetryWaitMs) {
+        // Waiting that long would outlast the call: say so rather than hang.
+        throw new UserFacingError(outcome.error.kind, outcome.error.message, {
+          ...(outcome.error.status !== undefined ? { status: outcome.error.status } : {}),
+          hint: `${this.label} asked to retry after ${Math.ceil(wait / 1000)} s, longer than this call may wait; try again later.`,
+        });
+      }
       waited += wait;
+      log('debug', `${what}: attempt ${attempt + 1} failed (${outcome.error.status ?? outcome.error.kind}); retrying in ${Math.round(wait)} ms`);
       await sleep(wait);
     }
   }
@@ -296,6 +304,22 @@ export class DfiClient {
       hint: notConnected
         ? 'Check the API URL (DFI_API_URL) and your network connection.'
         : `${this.label} did not answer in time or dropped the connection; try again in a moment.`,
+    });
+  }
+
+  /** The error to report after the last attempt: says how often it was tried, and for a real import what to check. */
+  #finalError(err: UserFacingError, opts: CallOptions, attempt: number): UserFacingError {
+    const realImport = opts.method === 'PUT' && opts.query?.dryRun === 'false';
+    if (realImport && err.kind === 'api_error' && err.status !== undefined && err.status >= 500) {
+      return new UserFacingError(err.kind, err.message, {
+        status: err.status,
+        hint: `${err.hint ?? ''} The import was sent once and not retried (a real import is never sent twice); before sending it again, check on the platform that no new batch was created.`.trim(),
+      });
+    }
+    if (attempt === 0) return err;
+    return new UserFacingError(err.kind, `${err.message} (after ${attempt + 1} attempts)`, {
+      ...(err.status !== undefined ? { status: err.status } : {}),
+      ...(err.hint !== undefined ? { hint: err.hint } : {}),
     });
   }
 

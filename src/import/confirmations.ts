@@ -30,19 +30,21 @@ interface Entry {
   digest: string;
   expiresAt: number;
   dryRunJobId: string;
+  /** What the dry run found, for the person's confirmation, e.g. "292 valid and 8 invalid rows". */
+  finding: string;
 }
 
-export type GateCheck = { ok: true; dryRunJobId: string } | { ok: false; reason: string };
+export type GateCheck = { ok: true; dryRunJobId: string; finding: string } | { ok: false; reason: string };
 
 export class ConfirmationStore {
   readonly #entries = new Map<string, Entry>();
   constructor(private readonly ttlMs = CONFIRMATION_TTL_MS, private readonly now = () => Date.now()) {}
 
-  issue(req: BatchRequest, dryRunJobId: string): { token: string; expiresAt: string } {
+  issue(req: BatchRequest, dryRunJobId: string, finding = ''): { token: string; expiresAt: string } {
     this.#sweep();
     const token = `dryrun-${randomBytes(12).toString('base64url')}`;
     const expiresAt = this.now() + this.ttlMs;
-    this.#entries.set(token, { digest: requestDigest(req), expiresAt, dryRunJobId });
+    this.#entries.set(token, { digest: requestDigest(req), expiresAt, dryRunJobId, finding });
     return { token, expiresAt: new Date(expiresAt).toISOString() };
   }
 
@@ -57,7 +59,7 @@ export class ConfirmationStore {
     if (e.digest !== requestDigest(req)) {
       return { ok: false, reason: 'the confirmation token belongs to a dry run of a different dataset, source or format' };
     }
-    return { ok: true, dryRunJobId: e.dryRunJobId };
+    return { ok: true, dryRunJobId: e.dryRunJobId, finding: e.finding };
   }
 
   /** A token confirms one import only. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { UserFacingError } from '../errors.js';
 import { buildBatchRequest, MAX_URLS, type SourceArgs } from '../import/preflight.js';
-import { isTerminal } from '../dfi/schemas.js';
+import { isTerminal, type WireSource } from '../dfi/schemas.js';
+import { displayUrl } from '../aws/s3-names.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 
 export const jobOutputSchema = z
@@ -25,6 +26,18 @@ const s3Source = z
     policy_arns: z.array(z.string()).max(10).optional().describe('Optional managed session policy ARNs.'),
   })
   .strict();
+
+function describeSource(source: WireSource): string {
+  if ('urls' in source) return `${source.urls.length} URL(s) starting with ${displayUrl(source.urls[0]!)}`;
+  return `s3://${source.s3.bucket}/${source.s3.prefix ?? ''} (${source.s3.glob}) as ${source.s3.credentials.RoleArn}`;
+}
+
+function describeFormat(format: Record<string, number>): string {
+  return Object.entries(format)
+    .sort((a, b) => a[1] - b[1])
+    .map(([k, v]) => `${v}=${k}`)
+    .join(', ');
+}
 
 export const putBatch = defineTool({
   name: 'put_batch',
@@ -55,7 +68,8 @@ export const putBatch = defineTool({
     })
     .strict(),
   output: z.object({
-    job: jobOutputSchema,
+    job: jobOutputSchema.optional().describe('Absent when nothing was sent (the person declined).'),
+    declined: z.boolean().optional().describe('True when the person declined the import or did not answer; nothing was sent.'),
     preflight: z.object({
       checks: z.array(z.object({ name: z.string(), ok: z.boolean(), message: z.string() })),
       warnings: z.array(z.string()),
@@ -86,12 +100,29 @@ export const putBatch = defineTool({
           hint: 'Ask an administrator of the dataset for write access, or import into another dataset.',
         });
       }
+      let finding = '';
       if (!ctx.config.allowUnconfirmedImports) {
         const gate = ctx.confirmations.check(args.confirmation, request);
         if (!gate.ok) {
           throw new UserFacingError('not_confirmed', `the import was not sent: ${gate.reason}.`, {
             hint: 'Run put_batch with the same dataset_id, source and file_format and dry_run true; if it succeeds, show the person its result and pass its confirmation.token here.',
           });
+        }
+        finding = gate.finding;
+      }
+      // An extra, never the only gate: where the client can ask the person, ask.
+      if (ctx.askPerson) {
+        const answer = await ctx.askPerson(`Import into ${args.dataset_id} from ${describeSource(request.source)}, columns ${describeFormat(args.file_format)}${finding ? ` (dry run: ${finding})` : ''}?`);
+        if (answer !== 'accept') {
+          return {
+            declined: true,
+            preflight,
+            nextSteps: [
+              answer === 'decline'
+                ? 'The person declined the import; nothing was sent. Ask what to change, or stop here.'
+                : `The person did not answer the confirmation request within ${Math.round(ctx.config.elicitationTimeoutMs / 1000)} s; nothing was sent. Ask them in the chat, then call put_batch again with the same confirmation.`,
+            ],
+          };
         }
       }
     } else if (args.confirmation) {
@@ -111,7 +142,7 @@ export const putBatch = defineTool({
     if (!real) {
       const ok = job.status.toLowerCase() === 'success';
       if (ok) {
-        confirmation = ctx.confirmations.issue(request, job.id);
+        confirmation = ctx.confirmations.issue(request, job.id, `${job.insertCount ?? '?'} valid and ${job.invalidCount ?? '?'} invalid rows among those checked`);
         nextSteps.push(
           `The dry run succeeded (${job.insertCount ?? '?'} rows would be inserted, ${job.invalidCount ?? '?'} invalid among the rows checked). Show the person these counts and the log.`,
           `If they approve, call put_batch again with the same dataset_id, source and file_format, dry_run: false and confirmation: "${confirmation.token}" (valid until ${confirmation.expiresAt}).`,

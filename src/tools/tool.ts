@@ -18,6 +18,11 @@ export interface ToolContext {
   backendLabel: string;
   confirmations: ConfirmationStore;
   signal: AbortSignal;
+  /**
+   * Present when the client supports elicitation: asks the person a yes/no question. Resolves to
+   * 'no_answer' when the client does not answer in time; never hangs.
+   */
+  askPerson?: (message: string) => Promise<'accept' | 'decline' | 'no_answer'>;
   /** Present when the client asked for progress notifications. */
   progress?: (progress: number, total: number | undefined, message: string) => Promise<void>;
 }

@@ -45,6 +45,24 @@ describe('following a long import', () => {
     expect(progress.every((p, i) => i === 0 || p >= progress[i - 1]!)).toBe(true);
   });
 
+  it('abort_batch stops a running import; get_batch then shows it aborted with a partial count', async () => {
+    const started = structured(
+      await mcp.call('put_batch', {
+        dataset_id: 'gs.dataset-1',
+        source: { s3: { bucket: 'big', prefix: 'in/', glob: '*.csv', role_arn: ROLE_ARN } },
+        file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, route_id: 7, transportation_mode: 9 },
+        dry_run: false,
+      }),
+    );
+    const aborted = structured(await mcp.call('abort_batch', { batch_id: started.job.id }));
+    expect(aborted.job.status).toBe('aborted');
+    const after = structured(await mcp.call('get_batch', { batch_id: started.job.id, wait_seconds: 5 }));
+    expect(after.terminal).toBe(true);
+    expect(after.job.status).toBe('aborted');
+    expect(after.job.insertCount).toBeLessThan(ROWS);
+    expect(after.history.map((h: { status: string }) => h.status)[0]).toBe('aborted');
+  });
+
   it('refuses a source with both s3 and urls', async () => {
     const r = await mcp.call('put_batch', {
       dataset_id: 'gs.dataset-1',

@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFaultServer, type Fault, type SeenRequest } from '../helpers/fault-server.js';
+import { startMcp, structured, text, type McpSession } from '../helpers/mcp.js';
+import { ROLE_ARN } from '../helpers/paths.js';
+
+const MARKER = 'tok-FAULT-MARKER-5e8d1c7a3b9f2046';
+const IMPORT_ARGS = {
+  dataset_id: 'gs.dataset-1',
+  source: { s3: { bucket: 'my-bucket', prefix: 'in/', glob: '*.csv', role_arn: ROLE_ARN } },
+  file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, route_id: 4 },
+};
+const isRealImport = (r: SeenRequest) => r.method === 'PUT' && r.query.get('dryRun') === 'false';
+
+const everything: string[] = [];
+let open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const o of open.reverse()) await o.close();
+  open = [];
+});
+
+async function setup(plan: (req: SeenRequest, n: number) => Fault | undefined, extraArgs: string[] = []) {
+  const api = await startFaultServer(plan);
+  const mcp = await startMcp(['--allow-unconfirmed-imports', '--timeout-ms', '1500', ...extraArgs], { DFI_API_URL: api.url, DFI_API_TOKEN: MARKER });
+  open.push(api, { close: async () => (everything.push(mcp.stderr()), mcp.close()) });
+  const call = async (name: string, args: Record<string, unknown>) => {
+    const r = await mcp.call(name, args);
+    everything.push(JSON.stringify(r));
+    return r;
+  };
+  return { api, mcp: mcp as McpSession, call };
+}
+
+describe('a resilient client against a failing platform', () => {
+  it('retries a GET after 429 and 503, honouring Retry-After', async () => {
+    const { api, call } = await setup((r, n) =>
+      r.path === '/v1/datasets/gs.dataset-1' && n < 2 ? { kind: 'json', status: n === 0 ? 429 : 503, body: { message: 'slow down' }, headers: { 'retry-after': '1' } } : undefined,
+    );
+    const started = Date.now();
+    const r = structured(await call('get_dataset', { dataset_id: 'gs.dataset-1' }));
+    expect(r.dataset.id).toBe('gs.dataset-1');
+    expect(api.count('GET', '/v1/datasets/gs.dataset-1')).toBe(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900); // two Retry-After: 1 waits
+  });
+
+  it('gives up after a bounded number of attempts with a clear error', async () => {
+    const { api, call } = await setup((r) => (r.path === '/v1/datasets/gs.dataset-1' ? { kind: 'json', status: 503, body: { message: 'maintenance' } } : undefined));
+    const r = await call('get_dataset', { dataset_id: 'gs.dataset-1' });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/HTTP 503: maintenance \(after 4 attempts\)/);
+    expect(text(r)).toMatch(/the platform failed/);
+    expect(api.count('GET', '/v1/datasets/gs.dataset-1')).toBe(4);
+  });
+
+  it('does not wait an hour when Retry-After says so', async () => {
+    const { call } = await setup((r) => (r.path === '/v1/datasets/gs.dataset-1' ? { kind: 'json', status: 429, body: {}, headers: { 'retry-after': '3600' } } : undefined));
+    const r = await call('get_dataset', { dataset_id: 'gs.dataset-1' });
+    expect(text(r)).toMatch(/asked to retry after 3600 s/);
+  });
+
+  it('names HTML error pages, non-JSON and empty bodies', async () => {
+    const { call } = await setup((r) => {
+      if (r.path === '/v1/datasets/gs.dataset-1') return { kind: 'raw', status: 502, contentType: 'text/html', body: '<html><title>502 Bad Gateway</title></html>' };
+      if (r.path === '/v1/import/awsTrustPolicy') return { kind: 'raw', status: 200, contentType: 'text/html', body: '<!doctype html><p>login</p>' };
+      if (r.path === '/v1/import/batch/empty') return { kind: 'raw', status: 200, contentType: 'application/json', body: '' };
+      return undefined;
+    });
+    expect(text(await call('get_dataset', { dataset_id: 'gs.dataset-1' }))).toMatch(/HTML page titled "502 Bad Gateway" instead of JSON/);
+    expect(text(await call('get_aws_trust_policy', {}))).toMatch(/which is not JSON \(content type "text\/html"\)/);
+    expect(text(await call('get_batch', { batch_id: 'empty' }))).toMatch(/empty body where JSON was expected/);
+  });
+
+  it('redacts the token from errors that echo the Authorization header', async () => {
+    const { call } = await setup((r) => (r.path === '/v1/datasets/gs.dataset-1' ? { kind: 'echo-auth', status: 400 } : undefined));
+    const r = await call('get_dataset', { dataset_id: 'gs.dataset-1' });
+    expect(text(r)).toMatch(/Authorization: Bearer \[REDACTED\]/);
+    expect(JSON.stringify(r)).not.toContain(MARKER);
+  });
+
+  it('sends a real import exactly once when the connection is reset: outcome unknown', async () => {
+    const { api, call } = await setup((r) => (isRealImport(r) ? { kind: 'reset' } : undefined));
+    const r = await call('put_batch', { ...IMPORT_ARGS, dry_run: false });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/whether the import was created is unknown/);
+    expect(text(r)).toMatch(/Do not send the import again yet/);
+    expect(api.count('PUT', '/v1/import/batch', isRealImport)).toBe(1);
+  });
+
+  it('sends a real import exactly once when the platform stalls: outcome unknown after the timeout', async () => {
+    const { api, call } = await setup((r) => (isRealImport(r) ? { kind: 'stall' } : undefined));
+    const r = await call('put_batch', { ...IMPORT_ARGS, dry_run: false });
+    expect(text(r)).toMatch(/unknown/);
+    expect(api.count('PUT', '/v1/import/batch', isRealImport)).toBe(1);
+  });
+
+  it('sends a real import exactly once on a 503, and says to check before retrying', async () => {
+    const { api, call } = await setup((r) => (isRealImport(r) ? { kind: 'json', status: 503, body: { message: 'busy' } } : undefined));
+    const r = await call('put_batch', { ...IMPORT_ARGS, dry_run: false });
+    expect(text(r)).toMatch(/HTTP 503: busy/);
+    expect(text(r)).toMatch(/never sent twice.*check on the platform that no new batch was created/s);
+    expect(api.count('PUT', '/v1/import/batch', isRealImport)).toBe(1);
+  });
+
+  it('retries a dry run, which imports nothing', async () => {
+    const { api, call } = await setup((r, n) => (r.method === 'PUT' && n === 0 ? { kind: 'reset' } : undefined));
+    const r = structured(await call('put_batch', IMPORT_ARGS));
+    expect(r.job.status).toBe('success');
+    expect(api.count('PUT', '/v1/import/batch')).toBe(2);
+  });
+
+  it('reports a platform that is down', async () => {
+    const { api, call } = await setup(() => undefined);
+    await api.close();
+    const r = await call('get_dataset', { dataset_id: 'gs.dataset-1' });
+    expect(text(r)).toMatch(/could not reach the platform at http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('sends the token only to the API origin', async () => {
+    const { api, call } = await setup((r) => (r.path === '/v1/datasets/gs.dataset-1' ? { kind: 'json', status: 302, body: {}, headers: { location: 'http://127.0.0.2:1/steal' } } : undefined));
+    const r = await call('get_dataset', { dataset_id: 'gs.dataset-1' });
+    expect(text(r)).toMatch(/redirect .* not followed/);
+    expect(api.seen.every((s) => s.authorization === `Bearer ${MARKER}`)).toBe(true);
+  });
+
+  it('never shows the marker token in any result or log', () => {
+    expect(everything.length).toBeGreaterThan(10);
+    for (const o of everything) expect(o).not.toContain(MARKER);
+  });
+});
