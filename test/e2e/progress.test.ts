@@ -21,16 +21,21 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** A real import of the big file (the gate is lifted for this server). */
+async function startImport() {
+  return structured(
+    await mcp.call('put_batch', {
+      dataset_id: 'gs.dataset-1',
+      source: { s3: { bucket: 'big', prefix: 'in/', glob: '*.csv', role_arn: ROLE_ARN } },
+      file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, route_id: 7, transportation_mode: 9 },
+      dry_run: false,
+    }),
+  );
+}
+
 describe('following a long import', () => {
   it('get_batch waits, sends progress notifications, and ends with the true count', async () => {
-    const started = structured(
-      await mcp.call('put_batch', {
-        dataset_id: 'gs.dataset-1',
-        source: { s3: { bucket: 'big', prefix: 'in/', glob: '*.csv', role_arn: ROLE_ARN } },
-        file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, route_id: 7, transportation_mode: 9 },
-        dry_run: false,
-      }),
-    );
+    const started = await startImport();
     const progress: number[] = [];
     let last: Record<string, any> | undefined;
     for (let i = 0; i < 10 && !last?.terminal; i++) {
@@ -46,14 +51,7 @@ describe('following a long import', () => {
   });
 
   it('abort_batch stops a running import; get_batch then shows it aborted with a partial count', async () => {
-    const started = structured(
-      await mcp.call('put_batch', {
-        dataset_id: 'gs.dataset-1',
-        source: { s3: { bucket: 'big', prefix: 'in/', glob: '*.csv', role_arn: ROLE_ARN } },
-        file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, route_id: 7, transportation_mode: 9 },
-        dry_run: false,
-      }),
-    );
+    const started = await startImport();
     const aborted = structured(await mcp.call('abort_batch', { batch_id: started.job.id }));
     expect(aborted.job.status).toBe('aborted');
     const after = structured(await mcp.call('get_batch', { batch_id: started.job.id, wait_seconds: 5 }));
