@@ -46,13 +46,15 @@ try {
   out(`tools: ${tools.map((t) => t.name).join(', ')}`);
 
   out(bold('\n1. Get the AWS trust policy'));
-  await call('get_aws_trust_policy', {}, (r) => [
+  const iam = await call('get_aws_trust_policy', { bucket: 's3://my_bucket/my_path/', role_name: 'my_role' }, (r) => [
     `principal ${r.principal}, ExternalId ${r.externalId}`,
     ...r.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}: ${c.message}`),
+    ...r.warnings.map((w) => `! ${w}`),
   ]);
 
-  out(bold('\n2-3. Create or pick a role and attach the policy'));
-  out('  (done by the person with the AWS CLI; the sandbox reads the bucket from examples/s3/ and does not assume roles)');
+  out(bold('\n2-3. Create or pick a role and attach the policy (the person runs these; the sandbox does not assume roles)'));
+  for (const f of iam.files) out(`  save ${f.name} (${f.content.length} bytes)`);
+  for (const c of iam.commands.newRole) out(`  $ ${c.command}`);
 
   out(bold('\n4. Set up the ingestion job'));
   await call('get_dataset', { dataset_id: 'gs.dataset-1' }, (r) => [

@@ -12,10 +12,11 @@ import { putBatch } from './tools/put_batch.js';
 import { getBatch } from './tools/get_batch.js';
 import { abortBatch } from './tools/abort_batch.js';
 import { getDataset } from './tools/get_dataset.js';
+import { checkS3Source } from './tools/check_s3_source.js';
 
 export const VERSION = '0.1.0';
 
-export const TOOLS: ToolDefinition<any, any>[] = [getAwsTrustPolicy, inferCsvFormatTool, putBatch, getBatch, abortBatch, getDataset];
+export const TOOLS: ToolDefinition<any, any>[] = [getAwsTrustPolicy, inferCsvFormatTool, putBatch, getBatch, abortBatch, getDataset, checkS3Source];
 
 export interface ServerDeps {
   config: Config;

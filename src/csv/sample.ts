@@ -66,7 +66,13 @@ export function sampleFromText(text: string, maxBytes = DEFAULT_SAMPLE_BYTES): S
 }
 
 /** Reads up to maxBytes of decoded content from a byte stream, inflating gzip when the magic bytes say so. */
-export async function sampleFromStream(stream: Readable, origin: string, maxBytes = DEFAULT_SAMPLE_BYTES): Promise<Sample> {
+export async function sampleFromStream(
+  stream: Readable,
+  origin: string,
+  maxBytes = DEFAULT_SAMPLE_BYTES,
+  /** The stream is itself a cut of a longer source (a Range read): its last row may be partial. */
+  sourceCut = false,
+): Promise<Sample> {
   const iterator = stream[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) return { text: '', origin, encoding: 'utf-8', compression: 'none', truncated: false, bytesRead: 0 };
@@ -105,6 +111,7 @@ export async function sampleFromStream(stream: Readable, origin: string, maxByte
     gunzip?.destroy();
     stream.destroy();
   }
+  if (sourceCut && !gzip) truncated = true;
   const buf = Buffer.concat(chunks).subarray(0, maxBytes);
   const { text, encoding } = decode(buf);
   return { text: truncated ? cutAtLastRow(text) : text, origin, encoding, compression: gzip ? 'gzip' : 'none', truncated, bytesRead: buf.length };

@@ -1,40 +1,88 @@
 import { z } from 'zod';
 import { checkTrustPolicy } from '../aws/trust-policy.js';
+import { buildAccessPolicy, buildCommands, DEFAULT_ROLE_NAME, KMS_KEY_ARN_RE, lintPolicy, parseS3Location, ROLE_NAME_RE } from '../aws/iam.js';
+import { invalidInput, UserFacingError } from '../errors.js';
 import { defineTool, nextStepsSchema } from './tool.js';
+
+const commandSchema = z.array(z.object({ step: z.string(), command: z.string() }));
 
 export const getAwsTrustPolicy = defineTool({
   name: 'get_aws_trust_policy',
-  title: 'Get the AWS trust policy',
+  title: 'Get the AWS trust policy and the IAM set-up',
   description:
-    "Step 1 of an S3 import. Fetches the trust policy the platform needs on your IAM role (so that it can assume the role to read your bucket) and checks it: valid JSON, sts:AssumeRole, an sts:ExternalId condition, a role principal, no Resource key. Call it first, then have the person attach the policy to the role that can read the bucket. Example: {}",
-  input: z.object({}).strict(),
+    "Step 1 of an S3 import. Fetches the trust policy the platform needs on your IAM role and checks it (valid JSON, sts:AssumeRole, an sts:ExternalId condition, a role principal, no Resource key). With bucket, it also writes a least-privilege access policy for the role and the AWS CLI commands to create or update the role, in order, with the files they read. Example: {\"bucket\": \"s3://acme-trips/2024/\", \"role_name\": \"dfi-import\"}",
+  input: z
+    .object({
+      bucket: z.string().min(1).max(1024).optional().describe('The bucket (my-bucket, s3://my-bucket/prefix/ or a bucket URL).'),
+      prefix: z.string().max(1024).optional().describe('Key prefix of the files, e.g. "trips/2024/".'),
+      role_name: z.string().optional().describe(`The IAM role to create or update (default ${DEFAULT_ROLE_NAME}).`),
+      kms_key_arn: z.string().optional().describe('The KMS key of an SSE-KMS bucket: adds kms:Decrypt.'),
+    })
+    .strict(),
   output: z.object({
     trustPolicy: z.unknown().describe('The policy exactly as the platform sent it.'),
-    checks: z.array(
-      z.object({
-        name: z.string(),
-        ok: z.boolean(),
-        severity: z.enum(['error', 'warning', 'info']),
-        message: z.string(),
-      }),
-    ),
+    checks: z.array(z.object({ name: z.string(), ok: z.boolean(), severity: z.enum(['error', 'warning', 'info']), message: z.string() })),
     externalId: z.string().nullable(),
     principal: z.string().nullable(),
+    accessPolicy: z.record(z.string(), z.unknown()).optional().describe('Least-privilege read access for the role (with bucket).'),
+    files: z.array(z.object({ name: z.string(), content: z.string() })).describe('Files to save before running the commands.'),
+    commands: z
+      .object({ newRole: commandSchema, existingRole: commandSchema })
+      .describe('AWS CLI commands, in order: for a new role, or for a role that exists.'),
+    roleName: z.string(),
+    warnings: z.array(z.string()),
     nextSteps: nextStepsSchema,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  async handler(_args, ctx) {
+  async handler(args, ctx) {
+    const roleName = args.role_name ?? DEFAULT_ROLE_NAME;
+    if (!ROLE_NAME_RE.test(roleName)) {
+      throw invalidInput(`role_name "${roleName}" is not a valid IAM role name.`, 'Use 1-64 letters, digits and +=,.@_- (no spaces, no ARN: the name only).');
+    }
+    if (args.kms_key_arn !== undefined && !KMS_KEY_ARN_RE.test(args.kms_key_arn)) {
+      throw invalidInput(`kms_key_arn "${args.kms_key_arn}" is not a KMS key ARN.`, 'It looks like arn:aws:kms:eu-west-2:123456789012:key/1234abcd-... (find it in the bucket\'s default encryption).');
+    }
+    if (args.prefix !== undefined && args.bucket === undefined) throw invalidInput('prefix needs bucket.', 'Give bucket too, or an s3://bucket/prefix/ URI as bucket.');
+    const location = args.bucket ? parseS3Location(args.bucket, args.prefix) : undefined;
+    const warnings = [...(location?.warnings ?? [])];
+
     const trustPolicy = await ctx.client.getAwsTrustPolicy();
     const report = checkTrustPolicy(trustPolicy);
-    const failed = report.checks.filter((c) => !c.ok && c.severity === 'error');
+    const accessPolicy = location ? buildAccessPolicy(location, args.kms_key_arn) : undefined;
+    if (accessPolicy) {
+      // A self-check: what we write must pass the same grammar we check others against.
+      const problems = lintPolicy(accessPolicy, 'identity');
+      if (problems.length) throw new UserFacingError('internal', `the generated access policy is invalid: ${problems.join('; ')}`);
+    }
+    if (args.kms_key_arn) warnings.push('The KMS key policy must also allow this role to use the key (kms:Decrypt); the role policy alone is not enough for a key in another account or with a restrictive key policy.');
+
+    const files = [
+      ...(report.document ? [{ name: 'trust-policy.json', content: `${JSON.stringify(report.document, null, 2)}\n` }] : []),
+      ...(accessPolicy ? [{ name: 'access-policy.json', content: `${JSON.stringify(accessPolicy, null, 2)}\n` }] : []),
+    ];
+    const commands = buildCommands(roleName, accessPolicy !== undefined);
+    const failed = report.checks.filter((c) => !c.ok && c.severity === 'error' && c.name !== 'valid_json');
     const nextSteps = failed.length
-      ? [`Do not attach this policy yet: ${failed.map((c) => c.name).join(', ')} failed (see checks).`]
+      ? [`Do not attach this policy: ${failed.map((c) => c.name).join(', ')} failed (see checks). Contact General System support.`]
       : [
-          'Save trustPolicy to a file, e.g. trust-policy.json.',
-          'Create or choose an IAM role that may s3:ListBucket, s3:GetBucketLocation and s3:GetObject on the bucket.',
-          'Attach the policy: aws iam update-assume-role-policy --role-name <role> --policy-document file://trust-policy.json (the CLI needs file://).',
-          'Then call infer_csv_format on a sample of the files to get the column map.',
+          `Save ${files.map((f) => f.name).join(' and ')} (the content in files) in the folder where the commands will run.`,
+          'Run commands.newRole for a new role, or commands.existingRole for a role that exists, in order. The CLI needs the file:// prefix shown.',
+          location
+            ? `Then call check_s3_source with bucket "${location.bucket}"${location.prefix ? `, prefix "${location.prefix}"` : ''} and the glob, to check the files with your own credentials.`
+            : 'Call again with bucket (and prefix) for a least-privilege access policy and the put-role-policy command.',
+          'Then infer_csv_format on a file, and put_batch with role_arn = the ARN that aws iam get-role prints.',
         ];
-    return { trustPolicy, checks: report.checks, externalId: report.externalId, principal: report.principal, nextSteps };
+    return {
+      trustPolicy,
+      checks: report.checks,
+      externalId: report.externalId,
+      principal: report.principal,
+      ...(accessPolicy ? { accessPolicy } : {}),
+      files,
+      commands,
+      roleName,
+      warnings,
+      nextSteps,
+    };
   },
 });

@@ -1,9 +1,35 @@
 import { z } from 'zod';
 import { invalidInput, UserFacingError } from '../errors.js';
 import { inferCsvFormat } from '../csv/infer.js';
-import { DEFAULT_SAMPLE_BYTES, MAX_SAMPLE_BYTES, sampleFromPath, sampleFromText } from '../csv/sample.js';
+import { DEFAULT_SAMPLE_BYTES, MAX_SAMPLE_BYTES, sampleFromPath, sampleFromStream, sampleFromText } from '../csv/sample.js';
 import type { MetadataSchema } from '../dfi/schemas.js';
 import { defineTool, nextStepsSchema } from './tool.js';
+import { listMatchingKeys, makeS3Client, readObjectHead } from '../aws/s3.js';
+
+/** Reads the first bytes of s3://bucket/key, or of the first key under a prefix that the glob matches. */
+async function sampleFromS3(uri: string, glob: string | undefined, maxBytes: number, endpoint: string | undefined) {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(uri)!;
+  const bucket = m[1]!;
+  let key = m[2] ?? '';
+  const client = await makeS3Client({ endpoint });
+  try {
+    if (glob !== undefined || key === '' || key.endsWith('/')) {
+      const listing = await listMatchingKeys(client, bucket, key || undefined, glob ?? '**/*', { examples: 1, maxKeys: 100_000 });
+      const first = listing.examples[0];
+      if (!first) {
+        throw invalidInput(
+          `nothing under ${uri} matches ${JSON.stringify(glob ?? '**/*')} (${listing.total} keys there).`,
+          listing.matchedByName > 0 ? 'The files are in sub-folders: use a glob such as "**/*.csv".' : 'Check the prefix and the glob.',
+        );
+      }
+      key = first.key;
+    }
+    const { stream, objectSize } = await readObjectHead(client, bucket, key, maxBytes);
+    return await sampleFromStream(stream, `s3://${bucket}/${key}`, maxBytes, objectSize !== null && objectSize > maxBytes);
+  } finally {
+    client.destroy();
+  }
+}
 
 const propertySchema = z.looseObject({ type: z.string(), nullable: z.boolean().optional(), signed: z.boolean().optional(), values: z.array(z.string()).optional() });
 
@@ -11,11 +37,17 @@ export const inferCsvFormatTool = defineTool({
   name: 'infer_csv_format',
   title: 'Infer the column map of CSV files',
   description:
-    'Step 2. Reads the start of one CSV file (never the whole file) and proposes the file_format for put_batch: which 0-based column is entity_id, timestamp, longitude, latitude (and altitude), and, with dataset_id, which columns are the dataset\'s properties. Says how sure it is, why, and what is ambiguous (e.g. two columns that both fit latitude and longitude). Give exactly one of sample (a few lines of text) or path (a local file). Example: {"path": "examples/s3/my_bucket/my_path/trips-1.csv", "dataset_id": "gs.dataset-1"}',
+    'Step 2. Reads the start of one CSV file (never the whole file) and proposes the file_format for put_batch: which 0-based column is entity_id, timestamp, longitude, latitude (and altitude), and, with dataset_id, which columns are the dataset\'s properties. Says how sure it is, why, and what is ambiguous (e.g. two columns that both fit latitude and longitude). Give exactly one of sample (a few lines of text), path (a local file) or s3_uri (s3://bucket/key). Example: {"path": "examples/s3/my_bucket/my_path/trips-1.csv", "dataset_id": "gs.dataset-1"}',
   input: z
     .object({
       sample: z.string().max(MAX_SAMPLE_BYTES).optional().describe('The first lines of a file, as text.'),
       path: z.string().min(1).optional().describe('A local CSV file (plain or gzip), inside the folders the server may read.'),
+      s3_uri: z
+        .string()
+        .regex(/^s3:\/\/[^/]+\/?.*$/i, 'must look like s3://bucket/key or s3://bucket/prefix/')
+        .optional()
+        .describe('s3://bucket/key, or s3://bucket/prefix/ with glob (the first match is read). Uses your own AWS credentials; a Range read, never the whole object.'),
+      glob: z.string().min(1).max(512).optional().describe('With an s3_uri prefix: which files, e.g. "**/*.csv".'),
       dataset_id: z.string().min(1).optional().describe("Match extra columns to this dataset's properties."),
       has_header: z.boolean().optional().describe('Override header detection.'),
       delimiter: z.string().min(1).max(1).optional().describe('Override delimiter detection.'),
@@ -52,15 +84,21 @@ export const inferCsvFormatTool = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(args, ctx) {
-    const given = [args.sample !== undefined, args.path !== undefined].filter(Boolean).length;
+    const given = [args.sample !== undefined, args.path !== undefined, args.s3_uri !== undefined].filter(Boolean).length;
     if (given !== 1) {
       throw invalidInput(
-        given === 0 ? 'no sample to read.' : 'give only one of sample and path.',
-        'Pass either "sample" (a few lines of the file as text) or "path" (a local CSV file).',
+        given === 0 ? 'no sample to read.' : 'give only one of sample, path and s3_uri.',
+        'Pass exactly one of "sample" (a few lines of the file as text), "path" (a local CSV file) or "s3_uri" (s3://bucket/key).',
       );
     }
+    if (args.glob !== undefined && args.s3_uri === undefined) throw invalidInput('glob goes with s3_uri.', 'Give s3_uri "s3://bucket/prefix/" with the glob, or leave glob out.');
     const maxBytes = args.max_bytes ?? DEFAULT_SAMPLE_BYTES;
-    const sample = args.sample !== undefined ? sampleFromText(args.sample, maxBytes) : await sampleFromPath(args.path!, ctx.config.sampleRoots, maxBytes);
+    const sample =
+      args.sample !== undefined
+        ? sampleFromText(args.sample, maxBytes)
+        : args.path !== undefined
+          ? await sampleFromPath(args.path, ctx.config.sampleRoots, maxBytes)
+          : await sampleFromS3(args.s3_uri!, args.glob, maxBytes, ctx.config.s3Endpoint);
     if (sample.text.trim() === '') throw invalidInput(`${sample.origin} is empty.`, 'Give a file or sample with at least one data row.');
 
     let metadataSchema: MetadataSchema | undefined;

@@ -11,7 +11,7 @@ describe('the tool contract', () => {
     const mcp = await startMcp(['--sandbox']);
     try {
       const { tools } = await mcp.client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(['get_aws_trust_policy', 'infer_csv_format', 'put_batch', 'get_batch', 'abort_batch', 'get_dataset']);
+      expect(tools.map((t) => t.name)).toEqual(['get_aws_trust_policy', 'infer_csv_format', 'put_batch', 'get_batch', 'abort_batch', 'get_dataset', 'check_s3_source']);
       for (const t of tools) {
         expect(t.outputSchema, t.name).toBeDefined();
         expect(t.inputSchema.additionalProperties, `${t.name} inputs are strict`).toBe(false);

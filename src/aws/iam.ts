@@ -1,0 +1,139 @@
+/**
+ * IAM set-up that is right the first time: a least-privilege access policy for the role, the AWS
+ * CLI commands in the order to run them (with the `file://` the CLI needs), and a linter of policy
+ * documents against the parts of the IAM grammar this product writes and reads.
+ */
+import { invalidInput } from '../errors.js';
+import { normaliseBucket } from './s3-names.js';
+
+export type PolicyDocument = { Version: string; Statement: Record<string, unknown>[] };
+
+export const KMS_KEY_ARN_RE = /^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:(?:key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)$/;
+export const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
+export const DEFAULT_ROLE_NAME = 'dfi-import';
+export const INLINE_POLICY_NAME = 'dfi-import-read';
+
+export interface S3Location {
+  bucket: string;
+  prefix: string | undefined;
+  warnings: string[];
+}
+
+/** Reads `my-bucket`, `s3://my-bucket/path/`, or a bucket URL, with an optional separate prefix. */
+export function parseS3Location(bucketInput: string, prefixInput?: string): S3Location {
+  const warnings: string[] = [];
+  const bucket = normaliseBucket(bucketInput);
+  let prefix = prefixInput;
+  const fromUri = /^s3:\/\/[^/]+\/(.+)$/i.exec(bucketInput.trim());
+  if (prefix === undefined && fromUri) prefix = fromUri[1];
+  if (/^https?:\/\//i.test(bucketInput) && prefix === undefined) {
+    try {
+      const u = new URL(bucketInput);
+      const path = decodeURIComponent(u.pathname).replace(/^\/+/, '');
+      const rest = u.hostname.startsWith(`${bucket}.`) ? path : path.slice(bucket.length + 1);
+      if (rest) prefix = rest;
+    } catch {
+      /* not a URL after all */
+    }
+  }
+  if (bucket !== bucketInput.trim()) warnings.push(`Read "${bucketInput}" as bucket "${bucket}"${prefix ? ` and prefix "${prefix}"` : ''}.`);
+  if (prefix !== undefined) {
+    prefix = prefix.replace(/^\/+/, '');
+    if (prefix === '') prefix = undefined;
+  }
+  if (prefix && !prefix.endsWith('/') && !/[*?]/.test(prefix)) {
+    warnings.push(`The prefix "${prefix}" has no trailing "/": the policy also grants "${prefix}-old/", "${prefix}2/" and any other key that starts with it. Use "${prefix}/" to mean the folder only.`);
+  }
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    if (/^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/.test(bucket)) warnings.push(`"${bucket}" is not a valid name for a new bucket (uppercase or "_"); it can only be an old us-east-1 bucket.`);
+    else throw invalidInput(`"${bucketInput}" is not a valid S3 bucket name.`, 'Give the bucket name, e.g. my-bucket, or an s3://my-bucket/prefix/ URI.');
+  }
+  return { bucket, prefix, warnings };
+}
+
+export function buildAccessPolicy(loc: { bucket: string; prefix?: string | undefined }, kmsKeyArn?: string): PolicyDocument {
+  const bucketArn = `arn:aws:s3:::${loc.bucket}`;
+  const p = loc.prefix ?? '';
+  const statements: Record<string, unknown>[] = [
+    {
+      Sid: 'ListTheImportPrefix',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: bucketArn,
+      ...(p ? { Condition: { StringLike: { 's3:prefix': [`${p}*`] } } } : {}),
+    },
+    { Sid: 'FindTheBucketRegion', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn },
+    { Sid: 'ReadTheImportFiles', Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucketArn}/${p}*` },
+  ];
+  if (kmsKeyArn) statements.push({ Sid: 'DecryptTheImportFiles', Effect: 'Allow', Action: 'kms:Decrypt', Resource: kmsKeyArn });
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+export interface Command {
+  step: string;
+  command: string;
+}
+
+export function buildCommands(roleName: string, withAccessPolicy: boolean): { newRole: Command[]; existingRole: Command[] } {
+  const put: Command[] = withAccessPolicy
+    ? [{ step: 'Give the role read access to the import files (an inline policy)', command: `aws iam put-role-policy --role-name ${roleName} --policy-name ${INLINE_POLICY_NAME} --policy-document file://access-policy.json` }]
+    : [];
+  const check: Command = { step: 'Check the role and copy its ARN for put_batch (role_arn)', command: `aws iam get-role --role-name ${roleName} --query Role.Arn --output text` };
+  return {
+    newRole: [{ step: 'Create the role with the platform\'s trust policy', command: `aws iam create-role --role-name ${roleName} --assume-role-policy-document file://trust-policy.json` }, ...put, check],
+    existingRole: [
+      {
+        step: 'Replace the role\'s trust policy (this replaces the whole document: merge by hand if others use the role)',
+        command: `aws iam update-assume-role-policy --role-name ${roleName} --policy-document file://trust-policy.json`,
+      },
+      ...put,
+      check,
+    ],
+  };
+}
+
+// ---- the linter ----------------------------------------------------------------------------------
+
+const ACTION_RE = /^[a-z0-9-]+:[A-Za-z0-9*]+$/;
+const CONDITION_OPERATORS = new Set([
+  'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
+  'ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Bool', 'IpAddress', 'NotIpAddress', 'NumericEquals', 'NumericLessThan',
+  'NumericGreaterThan', 'DateGreaterThan', 'DateLessThan', 'Null',
+]);
+const RESOURCE_RES = [/^arn:aws(?:-cn|-us-gov)?:s3:::[A-Za-z0-9._-]+(?:\/.*)?$/, KMS_KEY_ARN_RE];
+const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Problems with a policy document, by the IAM grammar (empty when none). */
+export function lintPolicy(doc: unknown, kind: 'identity' | 'trust'): string[] {
+  const problems: string[] = [];
+  if (!doc || typeof doc !== 'object') return ['the policy is not a JSON object'];
+  const d = doc as Record<string, unknown>;
+  if (d.Version !== '2012-10-17') problems.push('Version must be "2012-10-17"');
+  const statements = asArray(d.Statement);
+  if (statements.length === 0) problems.push('Statement is empty');
+  statements.forEach((raw, i) => {
+    const s = raw as Record<string, unknown>;
+    const at = `Statement[${i}]`;
+    if (s.Effect !== 'Allow' && s.Effect !== 'Deny') problems.push(`${at}.Effect must be Allow or Deny`);
+    const actions = asArray(s.Action);
+    if (actions.length === 0) problems.push(`${at} has no Action`);
+    for (const a of actions) {
+      if (typeof a !== 'string' || !ACTION_RE.test(a)) problems.push(`${at}.Action "${String(a)}" is not service:Action`);
+      else if (kind === 'identity' && a.includes('*')) problems.push(`${at}.Action "${a}" is a wildcard`);
+    }
+    if (kind === 'trust') {
+      if ('Resource' in s) problems.push(`${at} has a Resource key, which trust policies must not have`);
+      if (!('Principal' in s)) problems.push(`${at} has no Principal`);
+    } else {
+      const resources = asArray(s.Resource);
+      if (resources.length === 0) problems.push(`${at} has no Resource`);
+      for (const r of resources) if (typeof r !== 'string' || !RESOURCE_RES.some((re) => re.test(r))) problems.push(`${at}.Resource "${String(r)}" is not an S3 or KMS ARN`);
+      if ('Principal' in s) problems.push(`${at} has a Principal, which identity policies must not have`);
+    }
+    for (const op of Object.keys((s.Condition as object) ?? {})) {
+      const base = op.replace(/^ForAllValues:|^ForAnyValue:/, '').replace(/IfExists$/, '');
+      if (!CONDITION_OPERATORS.has(base)) problems.push(`${at}.Condition operator "${op}" is unknown`);
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMcp, structured, text, type McpSession } from '../helpers/mcp.js';
+import { s3Env, startS3 } from '../helpers/s3.js';
+
+const ROW = (i: number) => `e${i % 7},${1640995676000 + i * 1000},-0.1${i % 10},51.5${i % 10},,,,${i % 40},,walking\n`;
+const csv = (rows: number) => Array.from({ length: rows }, (_, i) => ROW(i)).join('');
+
+let s3: Awaited<ReturnType<typeof startS3>>;
+let mcp: McpSession;
+
+beforeAll(async () => {
+  s3 = await startS3();
+  await s3.bucket('acme-trips');
+  await s3.put('acme-trips', 'trips/top.csv', csv(50));
+  await s3.put('acme-trips', 'trips/2024/01/a.csv', csv(200));
+  await s3.put('acme-trips', 'trips/2024/02/b.csv', csv(200));
+  await s3.put('acme-trips', 'trips/2024/02/c.csv.gz', csv(200_000), true);
+  await s3.put('acme-trips', 'trips/README.txt', 'not data');
+  await s3.put('acme-trips', 'big/huge.csv', csv(2_000_000)); // ~ 90 MB
+  await s3.bucket('many-keys');
+  for (let i = 0; i < 1100; i += 50) {
+    await Promise.all(Array.from({ length: 50 }, (_, j) => s3.put('many-keys', `part/file-${i + j}.csv`, ROW(i + j))));
+  }
+  mcp = await startMcp(['--sandbox'], s3Env(s3.endpoint));
+}, 180_000);
+afterAll(async () => {
+  await mcp?.close();
+  await s3?.close();
+});
+
+describe('check_s3_source against a real S3-compatible server', () => {
+  it('counts nested keys, reads the glob both ways and warns when the readings differ', async () => {
+    const r = structured(await mcp.call('check_s3_source', { bucket: 'acme-trips', prefix: 'trips/', glob: '*.csv', sample_files: 1 }));
+    expect(r.keys).toMatchObject({ matched: 1, total: 5 });
+    expect(r.keys.examples[0].key).toBe('trips/top.csv');
+    expect(r.glob).toMatchObject({ matchedByRelativeKey: 1, matchedByFileName: 3 });
+    expect(r.warnings.join('\n')).toMatch(/reads differently .* \(1 match\) .* \(3 match\)/);
+    expect(r.region.bucket).toBe('us-east-1');
+    expect(r.encryption.status).toBe('unknown');
+    expect(r.publicAccess.status).toBe('unknown');
+  });
+
+  it('matches at any depth with **/*.csv and samples the first files with a Range read', async () => {
+    s3.resetBytes();
+    const r = structured(await mcp.call('check_s3_source', { bucket: 's3://acme-trips/trips/2024/', glob: '**/*.csv*', sample_files: 3 }));
+    expect(r.keys.matched).toBe(3);
+    expect(r.glob.matchedByFileName).toBe(3);
+    expect(r.samples.map((s: { key: string }) => s.key)).toEqual(['trips/2024/01/a.csv', 'trips/2024/02/b.csv', 'trips/2024/02/c.csv.gz']);
+    expect(r.samples[0].file_format).toMatchObject({ entity_id: 0, timestamp: 1, longitude: 2, latitude: 3 });
+    expect(r.samples[2].compression).toBe('gzip');
+    // The gzip object is ~1 MB compressed; only its first 64 KiB (+ HTTP overhead) may cross the wire.
+    expect(s3.bytesDown()).toBeLessThan(3 * 64 * 1024 + 64 * 1024);
+  });
+
+  it('paginates through more than a thousand keys', async () => {
+    const r = structured(await mcp.call('check_s3_source', { bucket: 'many-keys', prefix: 'part/', glob: '*.csv', sample_files: 0 }));
+    expect(r.keys).toMatchObject({ matched: 1100, total: 1100, truncated: false });
+    expect(r.keys.examples).toHaveLength(5);
+  });
+
+  it('says when nothing matches, and suggests **/ for nested files', async () => {
+    const r = structured(await mcp.call('check_s3_source', { bucket: 'acme-trips', prefix: 'trips/2024/', glob: '*.csv', sample_files: 0 }));
+    expect(r.keys.matched).toBe(0);
+    expect(r.warnings.join('\n')).toMatch(/Nothing under s3:\/\/acme-trips\/trips\/2024\/ matches "\*.csv" \(3 keys there\).*use "\*\*\/\*.csv"/);
+    expect(r.nextSteps[0]).toMatch(/Fix the prefix or the glob/);
+  });
+
+  it('maps a missing bucket and missing credentials to what to fix', async () => {
+    const missing = await mcp.call('check_s3_source', { bucket: 'no-such-bucket', glob: '*.csv' });
+    expect(missing.isError).toBe(true);
+    expect(text(missing)).toMatch(/the bucket "no-such-bucket" does not exist/);
+    const env = s3Env(s3.endpoint);
+    delete (env as Record<string, string | undefined>).AWS_ACCESS_KEY_ID;
+    delete (env as Record<string, string | undefined>).AWS_SECRET_ACCESS_KEY;
+    const bare = await startMcp(['--sandbox'], env);
+    try {
+      const r = await bare.call('check_s3_source', { bucket: 'acme-trips', glob: '*.csv' });
+      expect(r.isError).toBe(true);
+      expect(text(r)).toMatch(/no AWS credentials were found/);
+      expect(text(r)).toMatch(/aws configure|AWS_PROFILE/);
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
+describe('infer_csv_format from S3', () => {
+  it('reads only max_bytes of a 90 MB object', async () => {
+    s3.resetBytes();
+    const r = structured(await mcp.call('infer_csv_format', { s3_uri: 's3://acme-trips/big/huge.csv' }));
+    expect(r.file_format).toMatchObject({ entity_id: 0, timestamp: 1 });
+    expect(r.sample.bytesRead).toBeLessThanOrEqual(64 * 1024);
+    expect(r.sample.truncated).toBe(true);
+    expect(s3.bytesDown()).toBeLessThan(64 * 1024 + 4 * 1024);
+  });
+
+  it('takes the first match of a prefix and a glob', async () => {
+    const r = structured(await mcp.call('infer_csv_format', { s3_uri: 's3://acme-trips/trips/', glob: '2024/**/*.csv' }));
+    expect(r.sample.origin).toBe('s3://acme-trips/trips/2024/01/a.csv');
+  });
+
+  it('says clearly when the glob matches nothing', async () => {
+    const r = await mcp.call('infer_csv_format', { s3_uri: 's3://acme-trips/trips/', glob: '*.parquet' });
+    expect(text(r)).toMatch(/nothing under s3:\/\/acme-trips\/trips\/ matches "\*.parquet"/);
+  });
+});
+
+describe('get_aws_trust_policy with a bucket', () => {
+  it('writes the files and commands for the IAM set-up', async () => {
+    const r = structured(await mcp.call('get_aws_trust_policy', { bucket: 's3://acme-trips/trips/2024/', role_name: 'dfi-import-trips' }));
+    expect(r.files.map((f: { name: string }) => f.name)).toEqual(['trust-policy.json', 'access-policy.json']);
+    expect(JSON.parse(r.files[1].content)).toEqual(r.accessPolicy);
+    expect(r.accessPolicy.Statement[2].Resource).toBe('arn:aws:s3:::acme-trips/trips/2024/*');
+    expect(r.commands.existingRole[0].command).toMatch(/--policy-document file:\/\/trust-policy.json$/);
+    expect(r.commands.newRole[0].command).toMatch(/^aws iam create-role --role-name dfi-import-trips /);
+  });
+
+  it('refuses a role ARN given as role_name and a bad KMS ARN', async () => {
+    expect(text(await mcp.call('get_aws_trust_policy', { bucket: 'acme-trips', role_name: 'arn:aws:iam::123456789012:role/x' }))).toMatch(/not a valid IAM role name/);
+    expect(text(await mcp.call('get_aws_trust_policy', { bucket: 'acme-trips', kms_key_arn: 'alias/x' }))).toMatch(/not a KMS key ARN/);
+  });
+});
