@@ -29,6 +29,8 @@ export interface Config {
   apiToken?: string;
   readOnly: boolean;
   allowUnconfirmedImports: boolean;
+  /** infer_csv_format may fetch URLs on loopback and private networks. */
+  allowPrivateUrls: boolean;
   sampleRoots: string[];
   s3Endpoint?: string;
   logLevel: LogLevel;
@@ -61,6 +63,8 @@ Safety:
   --read-only                    put_batch only for dry runs       (env DFI_READ_ONLY=1)
   --allow-unconfirmed-imports    lift the dry-run gate for unattended automation
                                                                    (env DFI_ALLOW_UNCONFIRMED_IMPORTS=1)
+  --allow-private-urls           let infer_csv_format fetch URLs on loopback and private networks
+                                 (env DFI_ALLOW_PRIVATE_URLS=1; link-local/metadata addresses: never)
   --sample-root DIR              folder that infer_csv_format's "path" may read; repeatable
                                  (env DFI_SAMPLE_ROOTS, separated by "${path.delimiter}"; default: the working directory)
 
@@ -129,6 +133,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
         sandbox: { type: 'boolean' },
         'read-only': { type: 'boolean' },
         'allow-unconfirmed-imports': { type: 'boolean' },
+        'allow-private-urls': { type: 'boolean' },
         'sample-root': { type: 'string', multiple: true },
         's3-endpoint': { type: 'string' },
         'log-level': { type: 'string' },
@@ -192,6 +197,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     backend,
     readOnly: v['read-only'] === true || envFlag(env, 'DFI_READ_ONLY'),
     allowUnconfirmedImports: v['allow-unconfirmed-imports'] === true || envFlag(env, 'DFI_ALLOW_UNCONFIRMED_IMPORTS'),
+    allowPrivateUrls: v['allow-private-urls'] === true || envFlag(env, 'DFI_ALLOW_PRIVATE_URLS'),
     sampleRoots: (roots.length > 0 ? roots : [cwd]).map((r) => path.resolve(cwd, r)),
     logLevel: logLevelRaw as LogLevel,
     sandbox,

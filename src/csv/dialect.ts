@@ -8,7 +8,7 @@
 import { parse } from 'csv-parse/sync';
 
 export const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'] as const;
-const MAX_ROWS = 500;
+const MAX_ROWS = 1000;
 
 export interface Dialect {
   delimiter: string;
@@ -77,29 +77,36 @@ export function looksLikeHeader(rows: string[][]): boolean {
   return false;
 }
 
+/** Lines used to choose the dialect: enough to see the table's shape, few enough to try many dialects fast. */
+const SNIFF_LINES = 120;
+
 export function detectDialect(text: string, forced: { delimiter?: string; hasHeader?: boolean } = {}): { dialect: Dialect; rows: string[][] } {
   const lines = text.split(/\r\n|\n|\r/);
-  let best: { delimiter: string; rows: string[][]; score: number; preamble: number } | undefined;
+  const head = lines.slice(0, SNIFF_LINES);
+  let best: { delimiter: string; score: number; preamble: number } | undefined;
   const candidates = forced.delimiter ? [forced.delimiter] : CANDIDATE_DELIMITERS;
   for (const delimiter of candidates) {
+    // Skip delimiters that do not occur at all: nothing to parse.
+    if (!forced.delimiter && !head.some((l) => l.includes(delimiter))) continue;
     // Try a few preamble lengths: a preamble makes the first rows a different shape from the table.
     for (const preamble of [0, 1, 2, 3, 4, 5, 6, 7, 8]) {
-      if (preamble >= lines.length - 1) break;
-      const body = preamble === 0 ? text : lines.slice(preamble).join('\n');
-      const rows = parseRows(body, delimiter);
+      if (preamble >= head.length - 1) break;
+      const rows = parseRows(head.slice(preamble).join('\n'), delimiter, SNIFF_LINES);
       if (rows.length === 0) continue;
       const { width, share } = modalWidth(rows);
-      if (width < 2 && !forced.delimiter) continue;
+      if (width < 2 && !forced.delimiter) break;
       // Consistency first; wider tables and fewer skipped lines break ties; the comma wins exact ties.
       const score = share * 100 + Math.min(width, 50) * 0.1 - preamble * 0.5 + (delimiter === ',' ? 0.05 : 0);
-      if (!best || score > best.score + 1e-9) best = { delimiter, rows, score, preamble };
+      if (!best || score > best.score + 1e-9) best = { delimiter, score, preamble };
       if (share === 1) break;
     }
   }
-  const chosen = best ?? { delimiter: ',', rows: parseRows(text, ','), score: 0, preamble: 0 };
-  const hasHeader = forced.hasHeader ?? looksLikeHeader(chosen.rows);
+  const chosen = best ?? { delimiter: forced.delimiter ?? ',', score: 0, preamble: 0 };
+  const body = chosen.preamble === 0 ? text : lines.slice(chosen.preamble).join('\n');
+  const rows = parseRows(body, chosen.delimiter, MAX_ROWS);
+  const hasHeader = forced.hasHeader ?? looksLikeHeader(rows);
   return {
     dialect: { delimiter: chosen.delimiter, quote: '"', hasHeader, lineEnding: lineEnding(text), preambleLines: chosen.preamble },
-    rows: chosen.rows,
+    rows,
   };
 }

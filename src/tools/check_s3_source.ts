@@ -91,7 +91,14 @@ export const checkS3Source = defineTool({
       for (const ex of listing.examples.slice(0, args.sample_files)) {
         const { stream, objectSize } = await readObjectHead(client, loc.bucket, ex.key, DEFAULT_SAMPLE_BYTES);
         const sample = await sampleFromStream(stream, `s3://${loc.bucket}/${ex.key}`, DEFAULT_SAMPLE_BYTES, objectSize !== null && objectSize > DEFAULT_SAMPLE_BYTES);
-        const r = inferCsvFormat(sample);
+        let r;
+        try {
+          r = inferCsvFormat(sample);
+        } catch (err) {
+          if (!(err instanceof UserFacingError)) throw err;
+          warnings.push(`${ex.key}: ${err.message}`);
+          continue;
+        }
         samples.push({
           key: ex.key,
           bytesRead: sample.bytesRead,

@@ -5,6 +5,7 @@ import { DEFAULT_SAMPLE_BYTES, MAX_SAMPLE_BYTES, sampleFromPath, sampleFromStrea
 import type { MetadataSchema } from '../dfi/schemas.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 import { listMatchingKeys, makeS3Client, readObjectHead } from '../aws/s3.js';
+import { sampleFromUrl } from '../net/fetch-sample.js';
 
 /** Reads the first bytes of s3://bucket/key, or of the first key under a prefix that the glob matches. */
 async function sampleFromS3(uri: string, glob: string | undefined, maxBytes: number, endpoint: string | undefined) {
@@ -37,11 +38,12 @@ export const inferCsvFormatTool = defineTool({
   name: 'infer_csv_format',
   title: 'Infer the column map of CSV files',
   description:
-    'Step 2. Reads the start of one CSV file (never the whole file) and proposes the file_format for put_batch: which 0-based column is entity_id, timestamp, longitude, latitude (and altitude), and, with dataset_id, which columns are the dataset\'s properties. Says how sure it is, why, and what is ambiguous (e.g. two columns that both fit latitude and longitude). Give exactly one of sample (a few lines of text), path (a local file) or s3_uri (s3://bucket/key). Example: {"path": "examples/s3/my_bucket/my_path/trips-1.csv", "dataset_id": "gs.dataset-1"}',
+    'Step 2. Reads the start of one CSV file (never the whole file) and proposes the file_format for put_batch: which 0-based column is entity_id, timestamp, longitude, latitude (and altitude), and, with dataset_id, which columns are the dataset\'s properties. Says how sure it is, why, and what is ambiguous (e.g. two columns that both fit latitude and longitude). Give exactly one of sample (a few lines of text), path (a local file), url (http/https) or s3_uri (s3://bucket/key). Example: {"path": "examples/s3/my_bucket/my_path/trips-1.csv", "dataset_id": "gs.dataset-1"}',
   input: z
     .object({
       sample: z.string().max(MAX_SAMPLE_BYTES).optional().describe('The first lines of a file, as text.'),
       path: z.string().min(1).optional().describe('A local CSV file (plain or gzip), inside the folders the server may read.'),
+      url: z.string().min(1).max(8192).optional().describe('An http(s) URL (e.g. a presigned S3 URL): a Range request for the first bytes; no credentials of the server are sent.'),
       s3_uri: z
         .string()
         .regex(/^s3:\/\/[^/]+\/?.*$/i, 'must look like s3://bucket/key or s3://bucket/prefix/')
@@ -84,11 +86,11 @@ export const inferCsvFormatTool = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(args, ctx) {
-    const given = [args.sample !== undefined, args.path !== undefined, args.s3_uri !== undefined].filter(Boolean).length;
+    const given = [args.sample, args.path, args.url, args.s3_uri].filter((x) => x !== undefined).length;
     if (given !== 1) {
       throw invalidInput(
-        given === 0 ? 'no sample to read.' : 'give only one of sample, path and s3_uri.',
-        'Pass exactly one of "sample" (a few lines of the file as text), "path" (a local CSV file) or "s3_uri" (s3://bucket/key).',
+        given === 0 ? 'no sample to read.' : 'give only one of sample, path, url and s3_uri.',
+        'Pass exactly one of "sample" (a few lines of the file as text), "path" (a local CSV file), "url" (http/https) or "s3_uri" (s3://bucket/key).',
       );
     }
     if (args.glob !== undefined && args.s3_uri === undefined) throw invalidInput('glob goes with s3_uri.', 'Give s3_uri "s3://bucket/prefix/" with the glob, or leave glob out.');
@@ -98,7 +100,9 @@ export const inferCsvFormatTool = defineTool({
         ? sampleFromText(args.sample, maxBytes)
         : args.path !== undefined
           ? await sampleFromPath(args.path, ctx.config.sampleRoots, maxBytes)
-          : await sampleFromS3(args.s3_uri!, args.glob, maxBytes, ctx.config.s3Endpoint);
+          : args.url !== undefined
+            ? await sampleFromUrl(args.url, { maxBytes, allowPrivate: ctx.config.allowPrivateUrls })
+            : await sampleFromS3(args.s3_uri!, args.glob, maxBytes, ctx.config.s3Endpoint);
     if (sample.text.trim() === '') throw invalidInput(`${sample.origin} is empty.`, 'Give a file or sample with at least one data row.');
 
     let metadataSchema: MetadataSchema | undefined;

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMcp, structured, text, type McpSession } from '../helpers/mcp.js';
 import { s3Env, startS3 } from '../helpers/s3.js';
 
-const ROW = (i: number) => `e${i % 7},${1640995676000 + i * 1000},-0.1${i % 10},51.5${i % 10},,,,${i % 40},,walking\n`;
+// Seven entities moving slowly, interleaved in time order, as tracker exports are.
+const ROW = (i: number) => `e${i % 7},${1640995676000 + i * 1000},${(-0.1 - (i % 7) * 0.01 - i * 1e-6).toFixed(6)},${(51.5 + (i % 7) * 0.01 + i * 1e-6).toFixed(6)},,,,${i % 40},,walking\n`;
 const csv = (rows: number) => Array.from({ length: rows }, (_, i) => ROW(i)).join('');
 
 let s3: Awaited<ReturnType<typeof startS3>>;

@@ -19,13 +19,15 @@ const SCHEMA: MetadataSchema = {
 };
 
 describe('infer_csv_format engine', () => {
-  it("maps the user guide's sample as the guide does, and states the coordinate ambiguity", () => {
+  it("maps the user guide's sample to the plausible reading (London), and states the ambiguity", () => {
     const r = inferCsvFormat(sampleFromText(GUIDE_SAMPLE), { metadataSchema: SCHEMA });
+    // The guide maps column 2 to longitude, which puts the points in the Indian Ocean; read as
+    // latitude 51.54, longitude -0.11 they are in London. Both fit: say so, never hide it.
     expect(r.file_format).toEqual({
       entity_id: 0,
       timestamp: 1,
-      longitude: 2,
-      latitude: 3,
+      latitude: 2,
+      longitude: 3,
       ipv4: 4,
       age: 5,
       home_ipv4: 6,
@@ -37,9 +39,10 @@ describe('infer_csv_format engine', () => {
     expect(r.dialect).toMatchObject({ delimiter: ',', hasHeader: false });
     const ambiguity = r.warnings.find((w) => w.startsWith('Ambiguous coordinates'));
     expect(ambiguity).toMatch(/columns 2 and 3/);
-    expect(ambiguity).toMatch(/latitude 51.54191120617028, longitude -0.1136967540230455/);
+    expect(ambiguity).toMatch(/latitude 51.54191120617028, longitude -0.1136967540230455 \(the other reading: latitude -0.1136967540230455, longitude 51.54191120617028\)/);
+    expect(ambiguity).toMatch(/swap latitude and longitude/);
     expect(r.columns[2]!.confidence).toBeLessThan(0.7);
-    expect(r.columns[1]!.evidence.join(' ')).toMatch(/epoch milliseconds \(2022-01-01T/);
+    expect(r.columns[1]!.evidence.join(' ')).toMatch(/epoch milliseconds.*2022-01-01T/);
   });
 
   it('uses header names, prefers them over order, and warns that the platform has no header option', () => {
@@ -68,7 +71,7 @@ describe('infer_csv_format engine', () => {
   it('flags epoch seconds and lists what it could not find', () => {
     const r = inferCsvFormat(sampleFromText('x,1700000000\nx,1700000100\ny,1700000200\n'));
     expect(r.file_format.timestamp).toBe(1);
-    expect(r.warnings.join('\n')).toMatch(/epoch seconds.*multiply by 1000/);
+    expect(r.warnings.join('\n')).toMatch(/epoch seconds: multiply by 1000/);
     expect(r.missing).toEqual(['longitude', 'latitude']);
   });
 

@@ -1,0 +1,84 @@
+/**
+ * What a column's values say: their type, numeric range, and, for times, the encoding and how to
+ * convert it to what the importer expects (epoch milliseconds).
+ */
+export type ValueType =
+  | 'empty'
+  | 'integer'
+  | 'decimal'
+  | 'uuid'
+  | 'hexid'
+  | 'ipv4'
+  | 'datetime'
+  | 'date'
+  | 'time'
+  | 'boolean'
+  | 'point'
+  | 'pair'
+  | 'json'
+  | 'string';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEXID_RE = /^(?=.*[a-f])[0-9a-f]{6}$|^[0-9a-f]{16,128}$/i;
+const IPV4_RE = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const INT_RE = /^[+-]?\d+$/;
+const DEC_RE = /^[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?$/;
+const DEC_COMMA_RE = /^[+-]?\d+,\d+$/;
+const POINT_RE = /^\s*(?:SRID=\d+;)?POINT\s*Z?\s*\(\s*-?\d+(?:\.\d+)?\s+-?\d+(?:\.\d+)?(?:\s+-?\d+(?:\.\d+)?)?\s*\)\s*$/i;
+const PAIR_RE = /^\s*\(?\s*-?\d{1,3}\.\d+\s*[,; ]\s*-?\d{1,3}\.\d+\s*\)?\s*$/;
+
+export const DATETIME_FORMATS: { re: RegExp; label: string }[] = [
+  { re: /^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i, label: 'ISO 8601 date-time' },
+  { re: /^\d{4}\/\d{1,2}\/\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/, label: 'yyyy/mm/dd date-time' },
+  { re: /^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]M)?$/i, label: 'day/month or month/day date-time' },
+  { re: /^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}$/, label: 'Twitter-style date-time' },
+  { re: /^[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(?::\d{2})?(?: (?:GMT|UTC|[+-]\d{4}))?$/, label: 'RFC 2822 date-time' },
+  { re: /^\d{8}[T ]?\d{6}$/, label: 'compact yyyymmddhhmmss' },
+];
+const DATE_RE = /^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}\/\d{1,2}\/\d{1,2})$/;
+const TIME_RE = /^\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$/;
+
+export function parseNumber(v: string, decimalComma: boolean): number | null {
+  if (DEC_RE.test(v)) return Number(v);
+  if (decimalComma && DEC_COMMA_RE.test(v)) return Number(v.replace(',', '.'));
+  return null;
+}
+
+export function classifyValues(values: string[], decimalComma: boolean): ValueType {
+  if (values.length === 0) return 'empty';
+  const all = (f: (v: string) => boolean) => values.every(f);
+  if (all((v) => INT_RE.test(v))) return 'integer';
+  if (all((v) => parseNumber(v, decimalComma) !== null)) return 'decimal';
+  if (all((v) => UUID_RE.test(v))) return 'uuid';
+  if (all((v) => HEXID_RE.test(v))) return 'hexid';
+  if (all((v) => IPV4_RE.test(v))) return 'ipv4';
+  if (all((v) => DATETIME_FORMATS.some((f) => f.re.test(v)))) return 'datetime';
+  if (all((v) => DATE_RE.test(v))) return 'date';
+  if (all((v) => TIME_RE.test(v))) return 'time';
+  if (all((v) => /^(true|false)$/i.test(v))) return 'boolean';
+  if (all((v) => POINT_RE.test(v))) return 'point';
+  if (all((v) => PAIR_RE.test(v))) return 'pair';
+  if (all((v) => /^\s*[[{]/.test(v))) return 'json';
+  return 'string';
+}
+
+export function datetimeLabel(v: string): string {
+  return DATETIME_FORMATS.find((f) => f.re.test(v))?.label ?? 'date-time text';
+}
+
+export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
+/** Epoch unit by magnitude, for values between 1973 and 2038. */
+export function epochUnit(min: number, max: number): EpochUnit | null {
+  const fits = (lo: number, hi: number) => min >= lo && max <= hi;
+  if (fits(1e8, 2.2e9)) return 's';
+  if (fits(1e11, 2.2e12)) return 'ms';
+  if (fits(1e14, 2.2e15)) return 'us';
+  if (fits(1e17, 2.2e18)) return 'ns';
+  return null;
+}
+export const EPOCH_TO_MS: Record<EpochUnit, string> = {
+  s: 'epoch seconds: multiply by 1000',
+  ms: 'epoch milliseconds: what the importer expects',
+  us: 'epoch microseconds: divide by 1000',
+  ns: 'epoch nanoseconds: divide by 1,000,000',
+};

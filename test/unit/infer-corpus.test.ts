@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { inferCsvFormat } from '../../src/csv/infer.js';
+import { decode, sampleFromText } from '../../src/csv/sample.js';
+// @ts-expect-error plain ESM helper shared with the benchmark
+import { scoreCorpus } from '../../scripts/infer-score.mjs';
+
+const infer = (bytes: Buffer) => {
+  const { text, encoding } = decode(bytes);
+  return inferCsvFormat({ text, origin: 'corpus', encoding, compression: 'none', truncated: false, bytesRead: bytes.length });
+};
+
+describe('inference on 30 real-world trajectory schemas (test/fixtures/infer)', () => {
+  const score = scoreCorpus(infer) as {
+    files: number;
+    dialectRight: number;
+    fullyRight: number;
+    confidentWrong: number;
+    rows: { file: string; fullyRight: boolean; problems: string[] }[];
+  };
+
+  it('gets every dialect right', () => {
+    expect(score.rows.filter((r) => r.problems.some((p) => /delimiter|hasHeader/.test(p)))).toEqual([]);
+    expect(score.dialectRight).toBe(score.files);
+  });
+
+  it('gets at least 95% of files fully right on the core fields', () => {
+    const misses = score.rows.filter((r) => !r.fullyRight).map((r) => `${r.file}: ${r.problems.join('; ')}`);
+    expect(score.fullyRight / score.files, misses.join('\n')).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('is never confidently wrong', () => {
+    expect(score.confidentWrong).toBe(0);
+  });
+});
+
+describe('traps', () => {
+  it('does not take a heading column for a longitude', () => {
+    const csv = 'id,time,heading,lat,lon\n' + Array.from({ length: 20 }, (_, i) => `a,${1700000000000 + i * 1000},${(i * 37) % 360},${48.85 + i * 1e-4},${2.35 + i * 1e-4}`).join('\n');
+    const r = inferCsvFormat(sampleFromText(csv));
+    expect(r.file_format).toMatchObject({ latitude: 3, longitude: 4 });
+  });
+
+  it('explains projected coordinates instead of mapping them', () => {
+    const csv = 'id,time,x,y\n' + Array.from({ length: 20 }, (_, i) => `a,${1700000000000 + i * 1000},${530000 + i},${180000 + i}`).join('\n');
+    const r = inferCsvFormat(sampleFromText(csv));
+    expect(r.missing).toEqual(['longitude', 'latitude']);
+    expect(r.warnings.join('\n')).toMatch(/projected coordinates .* reproject/);
+  });
+
+  it('explains a WKT column', () => {
+    const csv = 'id,time,geom\n' + Array.from({ length: 10 }, (_, i) => `a,${1700000000000 + i},"POINT(2.35 48.8${i})"`).join('\n');
+    expect(inferCsvFormat(sampleFromText(csv)).warnings.join('\n')).toMatch(/holds both coordinates in one value \(WKT POINT/);
+  });
+
+  it('says why there is no entity when a code is shared by every row', () => {
+    const csv = 'Date/Time,Lat,Lon,Base\n' + Array.from({ length: 20 }, (_, i) => `4/1/2014 0:${String(i).padStart(2, '0')}:00,40.7${i},-73.9${i},B02512`).join('\n');
+    const r = inferCsvFormat(sampleFromText(csv));
+    expect(r.missing).toEqual(['entity_id']);
+    expect(r.warnings.join('\n')).toMatch(/Could not find entity_id: No column identifies the moving objects/);
+  });
+
+  it('reports values a dataset would reject', () => {
+    const csv = 'id,time,lat,lon,age\n' + Array.from({ length: 20 }, (_, i) => `a,${1700000000000 + i},48.8${i},2.3${i},${i === 3 ? -4 : 30 + i}`).join('\n');
+    const r = inferCsvFormat(sampleFromText(csv), { metadataSchema: { age: { type: 'number', signed: false, nullable: true } } });
+    expect(r.file_format.age).toBe(4);
+    expect(r.warnings.join('\n')).toMatch(/"age".*95% of values fit its type \(number\); the others will be invalid rows/);
+  });
+});
+
+describe('hostile input gets a clear error, fast', () => {
+  const cases: [string, string, RegExp][] = [
+    ['random bytes', decode(Buffer.from(Array.from({ length: 65536 }, (_, i) => (i * 7919 + 13) % 256))).text, /does not look like text/],
+    ['a 3 MB line', 'a,'.repeat(1_500_000), /columns; a trajectory file has far fewer/],
+    ['a quote storm', '"'.repeat(1_000_000), /single column/],
+    ['empty input', '', /has no rows/],
+    ['NUL bytes', '\0'.repeat(70_000), /does not look like text/],
+  ];
+  it.each(cases)('%s', (_name, text, message) => {
+    const started = Date.now();
+    expect(() => inferCsvFormat(sampleFromText(text, 4 * 1024 * 1024))).toThrow(message);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
