@@ -12,11 +12,13 @@ export function registerSecret(value: string | undefined): void {
 }
 
 const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
+/** A URL whose query string carries a signature (presigned S3 URLs and the like): keep the path, mask the query. */
+const SIGNED_QUERY = /(https?:\/\/[^\s"'?<>]+)\?[^\s"'<>]*(?:X-Amz-|Signature=|sig=|AWSAccessKeyId=)[^\s"'<>]*/gi;
 
 export function redact(text: string): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join('[REDACTED]');
-  return out.replace(BEARER, '$1[REDACTED]');
+  return out.replace(BEARER, '$1[REDACTED]').replace(SIGNED_QUERY, '$1?[signed query masked]');
 }
 
 /** Deep-redacts any JSON-like value (strings inside objects and arrays). */

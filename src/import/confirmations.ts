@@ -22,7 +22,13 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function requestDigest(req: BatchRequest): string {
+/**
+ * What a confirmation is bound to: the request as sent, or, for sources whose wire form changes
+ * every time (fresh presigned URLs), a stable description of the same source.
+ */
+export type GateKey = BatchRequest | Record<string, unknown>;
+
+export function requestDigest(req: GateKey): string {
   return createHash('sha256').update(canonicalJson(req)).digest('hex');
 }
 
@@ -40,7 +46,7 @@ export class ConfirmationStore {
   readonly #entries = new Map<string, Entry>();
   constructor(private readonly ttlMs = CONFIRMATION_TTL_MS, private readonly now = () => Date.now()) {}
 
-  issue(req: BatchRequest, dryRunJobId: string, finding = ''): { token: string; expiresAt: string } {
+  issue(req: GateKey, dryRunJobId: string, finding = ''): { token: string; expiresAt: string } {
     this.#sweep();
     const token = `dryrun-${randomBytes(12).toString('base64url')}`;
     const expiresAt = this.now() + this.ttlMs;
@@ -48,7 +54,7 @@ export class ConfirmationStore {
     return { token, expiresAt: new Date(expiresAt).toISOString() };
   }
 
-  check(token: string | undefined, req: BatchRequest): GateCheck {
+  check(token: string | undefined, req: GateKey): GateCheck {
     if (!token) return { ok: false, reason: 'a real import needs the confirmation token of a successful dry run, and none was given' };
     const e = this.#entries.get(token);
     if (!e) return { ok: false, reason: 'the confirmation token is unknown: it was already used, or it comes from another server session' };

@@ -3,6 +3,8 @@ import { UserFacingError } from '../errors.js';
 import { buildBatchRequest, MAX_URLS, type SourceArgs } from '../import/preflight.js';
 import { isTerminal, type WireSource } from '../dfi/schemas.js';
 import { displayUrl } from '../aws/s3-names.js';
+import { parseS3Location } from '../aws/iam.js';
+import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, presignMatchingKeys, type Presigned } from '../aws/presign.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 
 export const jobOutputSchema = z
@@ -27,7 +29,8 @@ const s3Source = z
   })
   .strict();
 
-function describeSource(source: WireSource): string {
+function describeSource(source: WireSource, presigned?: Presigned): string {
+  if (presigned) return `${presigned.urls.length} presigned file(s) (${presigned.keys[0]}${presigned.keys.length > 1 ? ', …' : ''})`;
   if ('urls' in source) return `${source.urls.length} URL(s) starting with ${displayUrl(source.urls[0]!)}`;
   return `s3://${source.s3.bucket}/${source.s3.prefix ?? ''} (${source.s3.glob}) as ${source.s3.credentials.RoleArn}`;
 }
@@ -39,11 +42,22 @@ function describeFormat(format: Record<string, number>): string {
     .join(', ');
 }
 
+const s3PresignedSource = z
+  .object({
+    bucket: z.string().min(1).describe('Bucket name (s3://name accepted).'),
+    prefix: z.string().optional().describe('Key prefix, e.g. "trips/2024/".'),
+    glob: z.string().describe('Which keys, relative to the prefix, e.g. "*.csv".'),
+    expires_in: z.number().int().min(60).max(MAX_EXPIRES_IN).optional().describe(`URL lifetime in seconds (default ${DEFAULT_EXPIRES_IN}, at most 7 days; temporary credentials expire sooner).`),
+    profile: z.string().min(1).max(128).optional().describe('AWS profile to presign with (default: the standard chain).'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional().describe("The bucket's region, e.g. eu-west-2."),
+  })
+  .strict();
+
 export const putBatch = defineTool({
   name: 'put_batch',
   title: 'Import CSV files into a dataset (dry run first)',
   description:
-    'Step 4. Checks the arguments locally, then asks the platform to import CSV files into a dataset. Always dry-run first (dry_run defaults to true: the platform checks the first 100 rows of each file, or N with dry_run: N, and imports nothing); a successful dry run returns a confirmation token, and the real import (dry_run: false) needs that token with the same dataset, source and format. Then follow the job with get_batch. Example: {"dataset_id": "gs.dataset-1", "source": {"s3": {"bucket": "my_bucket", "prefix": "my_path/", "glob": "*.csv", "role_arn": "arn:aws:iam::123456789123:role/my_role"}}, "file_format": {"entity_id": 0, "timestamp": 1, "longitude": 2, "latitude": 3}}',
+    'Step 4. Checks the arguments locally, then asks the platform to import CSV files into a dataset. Sources: s3 (the platform assumes your IAM role), urls, or s3_presigned (no IAM role needed: the server presigns the files with your own AWS credentials). Always dry-run first (dry_run defaults to true: the platform checks the first 100 rows of each file, or N with dry_run: N, and imports nothing); a successful dry run returns a confirmation token, and the real import (dry_run: false) needs that token with the same dataset, source and format. Then follow the job with get_batch. Example: {"dataset_id": "gs.dataset-1", "source": {"s3": {"bucket": "my_bucket", "prefix": "my_path/", "glob": "*.csv", "role_arn": "arn:aws:iam::123456789123:role/my_role"}}, "file_format": {"entity_id": 0, "timestamp": 1, "longitude": 2, "latitude": 3}}',
   input: z
     .object({
       dataset_id: z.string().min(1).describe('The dataset to import into, e.g. gs.dataset-1.'),
@@ -51,12 +65,13 @@ export const putBatch = defineTool({
         .object({
           s3: s3Source.optional(),
           urls: z.array(z.string()).min(1).max(MAX_URLS).optional().describe('Presigned or open HTTP(S) URLs, one CSV file each.'),
+          s3_presigned: s3PresignedSource.optional().describe('No IAM role needed: the server presigns the matching keys with your own AWS credentials and sends them as URLs.'),
         })
         .strict()
-        .refine((s) => (s.s3 === undefined) !== (s.urls === undefined), {
-          message: 'give exactly one of source.s3 (the platform assumes your role) and source.urls (HTTP(S) URLs)',
+        .refine((s) => [s.s3, s.urls, s.s3_presigned].filter((x) => x !== undefined).length === 1, {
+          message: 'give exactly one of source.s3 (the platform assumes your role), source.urls (HTTP(S) URLs) and source.s3_presigned (presigned with your credentials)',
         })
-        .describe('Exactly one of {s3: {...}} (the platform assumes your role) or {urls: [...]}.'),
+        .describe('Exactly one of {s3: {...}}, {urls: [...]} or {s3_presigned: {...}}.'),
       file_format: z
         .record(z.string(), z.number().int())
         .describe('0-based column index of entity_id, timestamp, longitude, latitude, optional altitude and metadata_id, and dataset properties by their exact names.'),
@@ -74,6 +89,10 @@ export const putBatch = defineTool({
       checks: z.array(z.object({ name: z.string(), ok: z.boolean(), message: z.string() })),
       warnings: z.array(z.string()),
     }),
+    presigned: z
+      .object({ files: z.number().int(), bytes: z.number(), expiresAt: z.string(), firstKeys: z.array(z.string()) })
+      .optional()
+      .describe('For s3_presigned: what was presigned (the URLs themselves are never shown).'),
     confirmation: z
       .object({ token: z.string(), expiresAt: z.string() })
       .optional()
@@ -90,7 +109,20 @@ export const putBatch = defineTool({
       });
     }
     const dataset = await ctx.client.getDataset(args.dataset_id);
-    const { request, preflight } = buildBatchRequest(args.dataset_id, args.source as SourceArgs, args.file_format, dataset);
+    // The presigned route: fresh URLs every call, but the same source for the gate.
+    let presigned: Presigned | undefined;
+    let sourceArgs = args.source as SourceArgs;
+    if (args.source.s3_presigned) {
+      const ps = args.source.s3_presigned;
+      const loc = parseS3Location(ps.bucket, ps.prefix);
+      presigned = await presignMatchingKeys({ ...ps, bucket: loc.bucket, prefix: loc.prefix, expiresIn: ps.expires_in, endpoint: ctx.config.s3Endpoint });
+      sourceArgs = { urls: presigned.urls };
+    }
+    const { request, preflight } = buildBatchRequest(args.dataset_id, sourceArgs, args.file_format, dataset);
+    const gateKey = presigned
+      ? { datasetId: request.datasetId, format: request.format, source: { s3_presigned: { bucket: args.source.s3_presigned!.bucket, prefix: args.source.s3_presigned!.prefix ?? '', glob: args.source.s3_presigned!.glob, keys: presigned.keys } } }
+      : request;
+    if (presigned) preflight.warnings.push(...presigned.warnings);
 
     if (real) {
       const permissions = await ctx.client.getPermissions(args.dataset_id).catch(() => undefined);
@@ -102,7 +134,7 @@ export const putBatch = defineTool({
       }
       let finding = '';
       if (!ctx.config.allowUnconfirmedImports) {
-        const gate = ctx.confirmations.check(args.confirmation, request);
+        const gate = ctx.confirmations.check(args.confirmation, gateKey);
         if (!gate.ok) {
           throw new UserFacingError('not_confirmed', `the import was not sent: ${gate.reason}.`, {
             hint: 'Run put_batch with the same dataset_id, source and file_format and dry_run true; if it succeeds, show the person its result and pass its confirmation.token here.',
@@ -112,7 +144,7 @@ export const putBatch = defineTool({
       }
       // An extra, never the only gate: where the client can ask the person, ask.
       if (ctx.askPerson) {
-        const answer = await ctx.askPerson(`Import into ${args.dataset_id} from ${describeSource(request.source)}, columns ${describeFormat(args.file_format)}${finding ? ` (dry run: ${finding})` : ''}?`);
+        const answer = await ctx.askPerson(`Import into ${args.dataset_id} from ${describeSource(request.source, presigned)}, columns ${describeFormat(args.file_format)}${finding ? ` (dry run: ${finding})` : ''}?`);
         if (answer !== 'accept') {
           return {
             declined: true,
@@ -142,7 +174,7 @@ export const putBatch = defineTool({
     if (!real) {
       const ok = job.status.toLowerCase() === 'success';
       if (ok) {
-        confirmation = ctx.confirmations.issue(request, job.id, `${job.insertCount ?? '?'} valid and ${job.invalidCount ?? '?'} invalid rows among those checked`);
+        confirmation = ctx.confirmations.issue(gateKey, job.id, `${job.insertCount ?? '?'} valid and ${job.invalidCount ?? '?'} invalid rows among those checked`);
         nextSteps.push(
           `The dry run succeeded (${job.insertCount ?? '?'} rows would be inserted, ${job.invalidCount ?? '?'} invalid among the rows checked). Show the person these counts and the log.`,
           `If they approve, call put_batch again with the same dataset_id, source and file_format, dry_run: false and confirmation: "${confirmation.token}" (valid until ${confirmation.expiresAt}).`,
@@ -158,6 +190,15 @@ export const putBatch = defineTool({
           : `The import has started (batch ${job.id}). Call get_batch with batch_id "${job.id}" and wait_seconds 30, repeatedly, until terminal is true.`,
       );
     }
-    return { job, preflight, ...(confirmation ? { confirmation } : {}), nextSteps };
+    if (presigned) {
+      nextSteps.push(`${presigned.urls.length} file(s) were presigned; the URLs work until ${presigned.expiresAt}: the import must have fetched every file by then.`);
+    }
+    return {
+      job,
+      preflight,
+      ...(presigned ? { presigned: { files: presigned.urls.length, bytes: presigned.bytes, expiresAt: presigned.expiresAt, firstKeys: presigned.keys.slice(0, 5) } } : {}),
+      ...(confirmation ? { confirmation } : {}),
+      nextSteps,
+    };
   },
 });
