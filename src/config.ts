@@ -5,6 +5,7 @@
  * the environment only (a flag would leak it into process listings and shell history).
  */
 import { parseArgs } from 'node:util';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidInput } from './errors.js';
@@ -13,6 +14,7 @@ import type { LogLevel } from './log.js';
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_S3_ROOT = path.join(PACKAGE_ROOT, 'examples', 's3');
 export const DEFAULT_DATASETS_FILE = path.join(PACKAGE_ROOT, 'examples', 'datasets.json');
+export const VERSION: string = (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 export interface SandboxOptions {
   /** Folder whose sub-folders are the sandbox's S3 buckets: `<root>/<bucket>/<key>`. */
@@ -45,6 +47,7 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'serve'; config: Config }
+  | { kind: 'print-config'; config: Config }
   | { kind: 'sandbox'; port: number; host: string; token?: string; sandbox: SandboxOptions };
 
 export const HELP = `dfi-ingest-mcp: an MCP server (stdio) for bulk CSV ingestion from AWS S3 into General System's DFI.
@@ -77,7 +80,9 @@ Sandbox:
 
 Other:
   --s3-endpoint URL              S3-compatible endpoint            (env AWS_ENDPOINT_URL_S3)
-  --log-level LEVEL              debug | info | warn | error       (env DFI_LOG_LEVEL; default info)
+  --log-level LEVEL              debug | info | warn | error       (env DFI_LOG_LEVEL; default info);
+                                 also sent to the client as MCP log messages
+  --print-config                 print the resolved configuration (token redacted) and the tools, then exit
   --timeout-ms N                 per-request timeout for platform calls (env DFI_TIMEOUT_MS; default 30000)
   --elicitation-timeout-ms N     how long put_batch waits for the person's answer when it asks to
                                  confirm an import (env DFI_ELICITATION_TIMEOUT_MS; default 45000)
@@ -129,6 +134,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
       options: {
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
+        'print-config': { type: 'boolean' },
         'api-url': { type: 'string' },
         sandbox: { type: 'boolean' },
         'read-only': { type: 'boolean' },
@@ -209,5 +215,11 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     config.apiUrl = parseUrl(apiUrlRaw!, 'the API URL');
     config.apiToken = apiToken!;
   }
-  return { kind: 'serve', config };
+  return { kind: v['print-config'] ? 'print-config' : 'serve', config };
+}
+
+/** The configuration as it may be shown: the token replaced by whether it is set. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const { apiToken, ...rest } = config;
+  return { ...rest, ...(config.backend === 'platform' ? { apiToken: apiToken ? `set (${apiToken.length} characters, from DFI_API_TOKEN)` : 'missing' } : {}) };
 }

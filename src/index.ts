@@ -4,11 +4,11 @@
  * stdout carries only JSON-RPC once the server runs; everything else goes to stderr.
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { HELP, parseCommand, type Config } from './config.js';
+import { describeConfig, HELP, parseCommand, type Config } from './config.js';
 import { DfiClient } from './dfi/client.js';
 import { UserFacingError, describeError } from './errors.js';
 import { log, registerSecret, setLogLevel } from './log.js';
-import { buildServer, VERSION } from './server.js';
+import { buildServer, enabledTools, VERSION } from './server.js';
 import { randomSandboxToken, startSandboxServer, type RunningSandbox } from './sandbox/server.js';
 
 function fail(err: unknown): never {
@@ -76,6 +76,9 @@ async function main(): Promise<void> {
   // --help and --version are not server mode: stdout is theirs.
   if (cmd.kind === 'help') return void process.stdout.write(HELP);
   if (cmd.kind === 'version') return void process.stdout.write(`${VERSION}\n`);
+  if (cmd.kind === 'print-config') {
+    return void process.stdout.write(`${JSON.stringify({ version: VERSION, config: describeConfig(cmd.config), tools: enabledTools(cmd.config) }, null, 2)}\n`);
+  }
   try {
     if (cmd.kind === 'sandbox') await runSandboxAlone(cmd);
     else await serve(cmd.config);

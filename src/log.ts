@@ -41,7 +41,20 @@ export function setLogLevel(level: LogLevel): void {
   threshold = level;
 }
 
+type Sink = (level: LogLevel, message: string) => void;
+let sink: Sink | undefined;
+/** Also send log lines to the MCP client (notifications/message), once connected. */
+export function setLogSink(s: Sink | undefined): void {
+  sink = s;
+}
+
 export function log(level: LogLevel, message: string): void {
   if (ORDER[level] < ORDER[threshold]) return;
-  process.stderr.write(`[dfi-ingest-mcp] ${level}: ${redact(message)}\n`);
+  const line = redact(message);
+  process.stderr.write(`[dfi-ingest-mcp] ${level}: ${line}\n`);
+  try {
+    sink?.(level, line);
+  } catch {
+    // A client that went away must not break logging.
+  }
 }

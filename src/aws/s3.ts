@@ -172,11 +172,11 @@ export async function bucketRegion(client: S3Client, bucket: string): Promise<st
   }
 }
 
-export interface EncryptionInfo {
+export type EncryptionInfo = {
   status: 'sse-s3' | 'sse-kms' | 'none' | 'unknown';
   kmsKeyId: string | null;
   detail: string;
-}
+};
 
 export async function bucketEncryption(client: S3Client, bucket: string): Promise<EncryptionInfo> {
   const sdk = await loadSdk();
@@ -199,10 +199,10 @@ export async function bucketEncryption(client: S3Client, bucket: string): Promis
   }
 }
 
-export interface PublicAccessInfo {
+export type PublicAccessInfo = {
   status: 'blocked' | 'not_blocked' | 'public' | 'unknown';
   detail: string;
-}
+};
 
 export async function bucketPublicAccess(client: S3Client, bucket: string): Promise<PublicAccessInfo> {
   const sdk = await loadSdk();

@@ -2,12 +2,12 @@
  * Checks of the platform's trust policy before the person attaches it to a role.
  * The user guide's own example has trailing commas, so "is it valid JSON" is a real question.
  */
-export interface PolicyCheck {
+export type PolicyCheck = {
   name: 'valid_json' | 'assume_role' | 'external_id' | 'role_principal' | 'no_resource';
   ok: boolean;
   severity: 'error' | 'warning' | 'info';
   message: string;
-}
+};
 
 export interface TrustPolicyReport {
   /** The policy as an object, when it is (or could be repaired into) JSON. */

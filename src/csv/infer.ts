@@ -21,7 +21,7 @@ import { classifyValues, datetimeLabel, EPOCH_TO_MS, epochUnit, parseNumber, typ
 
 export type ColumnType = ValueType;
 
-export interface ColumnReport {
+export type ColumnReport = {
   index: number;
   name: string | null;
   type: ColumnType;
@@ -29,7 +29,7 @@ export interface ColumnReport {
   confidence: number;
   evidence: string[];
   examples: string[];
-}
+};
 
 export interface InferResult {
   file_format: FileFormat;

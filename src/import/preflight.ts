@@ -20,10 +20,10 @@ export interface S3SourceArgs {
 }
 export type SourceArgs = { s3: S3SourceArgs } | { urls: string[] };
 
-export interface Preflight {
+export type Preflight = {
   checks: { name: string; ok: boolean; message: string }[];
   warnings: string[];
-}
+};
 
 export const MAX_URLS = 10_000;
 const MAX_COLUMN = 9_999;

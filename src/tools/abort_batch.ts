@@ -9,7 +9,7 @@ export const abortBatch = defineTool({
   title: 'Abort an import job',
   description:
     'Stops a running import job (rows already inserted stay inserted). Only for jobs that are not yet terminal; ask the person first. Example: {"batch_id": "6f6dcbb3-9746-4722-a642-6aeccdb2ad4f"}',
-  input: z.object({ batch_id: z.string().min(1).max(200).describe("The job's id.") }).strict(),
+  input: z.object({ batch_id: z.string().min(1).max(200) }).strict(),
   output: z.object({ job: jobOutputSchema, nextSteps: nextStepsSchema }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   enabled: (config) => !config.readOnly,

@@ -10,25 +10,24 @@ export const getAwsTrustPolicy = defineTool({
   name: 'get_aws_trust_policy',
   title: 'Get the AWS trust policy and the IAM set-up',
   description:
-    "Step 1 of an S3 import. Fetches the trust policy the platform needs on your IAM role and checks it (valid JSON, sts:AssumeRole, an sts:ExternalId condition, a role principal, no Resource key). With bucket, it also writes a least-privilege access policy for the role and the AWS CLI commands to create or update the role, in order, with the files they read. Example: {\"bucket\": \"s3://acme-trips/2024/\", \"role_name\": \"dfi-import\"}",
+    "Step 1 of an S3 import: the trust policy the platform needs on your IAM role, checked (valid JSON, sts:AssumeRole, ExternalId, role principal). With bucket: a least-privilege access policy and the AWS CLI commands, in order, to create or update the role. Example: {\"bucket\": \"s3://acme-trips/2024/\", \"role_name\": \"dfi-import\"}",
   input: z
     .object({
-      bucket: z.string().min(1).max(1024).optional().describe('The bucket (my-bucket, s3://my-bucket/prefix/ or a bucket URL).'),
-      prefix: z.string().max(1024).optional().describe('Key prefix of the files, e.g. "trips/2024/".'),
-      role_name: z.string().optional().describe(`The IAM role to create or update (default ${DEFAULT_ROLE_NAME}).`),
-      kms_key_arn: z.string().optional().describe('The KMS key of an SSE-KMS bucket: adds kms:Decrypt.'),
+      bucket: z.string().min(1).max(1024).optional().describe('name or s3://bucket/prefix/'),
+      prefix: z.string().max(1024).optional(),
+      role_name: z.string().optional().describe(`default ${DEFAULT_ROLE_NAME}`),
+      kms_key_arn: z.string().optional().describe('for SSE-KMS buckets'),
     })
     .strict(),
   output: z.object({
-    trustPolicy: z.unknown().describe('The policy exactly as the platform sent it.'),
-    checks: z.array(z.object({ name: z.string(), ok: z.boolean(), severity: z.enum(['error', 'warning', 'info']), message: z.string() })),
+    trustPolicy: z.unknown(),
+    checks: z.array(z.looseObject({ name: z.string(), ok: z.boolean(), severity: z.enum(['error', 'warning', 'info']), message: z.string() })),
     externalId: z.string().nullable(),
     principal: z.string().nullable(),
-    accessPolicy: z.record(z.string(), z.unknown()).optional().describe('Least-privilege read access for the role (with bucket).'),
-    files: z.array(z.object({ name: z.string(), content: z.string() })).describe('Files to save before running the commands.'),
+    accessPolicy: z.record(z.string(), z.unknown()).optional(),
+    files: z.array(z.looseObject({ name: z.string(), content: z.string() })),
     commands: z
-      .object({ newRole: commandSchema, existingRole: commandSchema })
-      .describe('AWS CLI commands, in order: for a new role, or for a role that exists.'),
+      .object({ newRole: commandSchema, existingRole: commandSchema }),
     roleName: z.string(),
     warnings: z.array(z.string()),
     nextSteps: nextStepsSchema,

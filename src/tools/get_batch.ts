@@ -15,11 +15,11 @@ export const getBatch = defineTool({
   name: 'get_batch',
   title: 'Follow an import job',
   description:
-    'Reads an import job (batch): its status, insertCount, invalidCount, log and status history (newest first). With wait_seconds (up to 50) it polls until the job is terminal (finished, error, aborted, or a dry run\'s success) or the time is up, sending progress notifications when asked. Call after put_batch, repeatedly, until terminal is true. Example: {"batch_id": "6f6dcbb3-9746-4722-a642-6aeccdb2ad4f", "wait_seconds": 30}',
+    'An import job: status, insertCount, invalidCount, log, history (newest first), terminal. With wait_seconds (<= 50) it polls until the job ends, with progress notifications. Call after put_batch until terminal is true. Example: {"batch_id": "6f6dcbb3-9746-4722-a642-6aeccdb2ad4f", "wait_seconds": 30}',
   input: z
     .object({
-      batch_id: z.string().min(1).max(200).describe("The job's id, from put_batch's job.id."),
-      wait_seconds: z.number().min(0).max(MAX_WAIT_SECONDS).default(0).describe('Wait up to this long for the job to end (0: answer at once).'),
+      batch_id: z.string().min(1).max(200).describe("put_batch's job.id"),
+      wait_seconds: z.number().min(0).max(MAX_WAIT_SECONDS).default(0).describe('poll until the job ends, at most this long'),
     })
     .strict(),
   output: z.object({

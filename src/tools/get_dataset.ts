@@ -5,12 +5,12 @@ export const getDataset = defineTool({
   name: 'get_dataset',
   title: 'Read a dataset and its schema',
   description:
-    "Reads a dataset: its name, its metadataSchema (the properties a file_format may map, with their types) and whether this token may write to it. Use it before infer_csv_format/put_batch to know the target. Example: {\"dataset_id\": \"gs.dataset-1\"}",
-  input: z.object({ dataset_id: z.string().min(1).max(200).describe('The dataset id, e.g. gs.dataset-1.') }).strict(),
+    "A dataset, its metadataSchema (the properties a file_format may map) and whether this token may write to it. Use before infer_csv_format and put_batch. Example: {\"dataset_id\": \"gs.dataset-1\"}",
+  input: z.object({ dataset_id: z.string().min(1).max(200) }).strict(),
   output: z.object({
     dataset: z.looseObject({ id: z.string() }),
     metadataSchema: z.record(z.string(), z.looseObject({ type: z.string() })),
-    canWrite: z.boolean().nullable().describe('null when the platform did not say.'),
+    canWrite: z.boolean().nullable(),
     nextSteps: nextStepsSchema,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

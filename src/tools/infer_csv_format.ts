@@ -38,28 +38,28 @@ export const inferCsvFormatTool = defineTool({
   name: 'infer_csv_format',
   title: 'Infer the column map of CSV files',
   description:
-    'Step 2. Reads the start of one CSV file (never the whole file) and proposes the file_format for put_batch: which 0-based column is entity_id, timestamp, longitude, latitude (and altitude), and, with dataset_id, which columns are the dataset\'s properties. Says how sure it is, why, and what is ambiguous (e.g. two columns that both fit latitude and longitude). Give exactly one of sample (a few lines of text), path (a local file), url (http/https) or s3_uri (s3://bucket/key). Example: {"path": "examples/s3/my_bucket/my_path/trips-1.csv", "dataset_id": "gs.dataset-1"}',
+    'Step 2: reads the start of one CSV file (never all of it) and proposes put_batch\'s file_format: the 0-based columns of entity_id, timestamp, longitude, latitude (altitude) and, with dataset_id, the dataset\'s properties, with confidence, evidence and ambiguities. Give exactly one of sample (a few lines of text), path (a local file), url (http/https) or s3_uri (s3://bucket/key). Example: {"path": "examples/s3/my_bucket/my_path/trips-1.csv", "dataset_id": "gs.dataset-1"}',
   input: z
     .object({
-      sample: z.string().max(MAX_SAMPLE_BYTES).optional().describe('The first lines of a file, as text.'),
-      path: z.string().min(1).optional().describe('A local CSV file (plain or gzip), inside the folders the server may read.'),
-      url: z.string().min(1).max(8192).optional().describe('An http(s) URL (e.g. a presigned S3 URL): a Range request for the first bytes; no credentials of the server are sent.'),
+      sample: z.string().max(MAX_SAMPLE_BYTES).optional().describe('first lines of a file'),
+      path: z.string().min(1).optional().describe('local file (plain or gzip)'),
+      url: z.string().min(1).max(8192).optional().describe('http(s) URL, e.g. presigned'),
       s3_uri: z
         .string()
         .regex(/^s3:\/\/[^/]+\/?.*$/i, 'must look like s3://bucket/key or s3://bucket/prefix/')
         .optional()
-        .describe('s3://bucket/key, or s3://bucket/prefix/ with glob (the first match is read). Uses your own AWS credentials; a Range read, never the whole object.'),
-      glob: z.string().min(1).max(512).optional().describe('With an s3_uri prefix: which files, e.g. "**/*.csv".'),
-      dataset_id: z.string().min(1).optional().describe("Match extra columns to this dataset's properties."),
-      has_header: z.boolean().optional().describe('Override header detection.'),
-      delimiter: z.string().min(1).max(1).optional().describe('Override delimiter detection.'),
-      max_bytes: z.number().int().min(1024).max(MAX_SAMPLE_BYTES).optional().describe(`Bytes to read (default ${DEFAULT_SAMPLE_BYTES}).`),
+        .describe('s3://bucket/key, or s3://bucket/prefix/ with glob'),
+      glob: z.string().min(1).max(512).optional(),
+      dataset_id: z.string().min(1).optional().describe("match columns to its properties"),
+      has_header: z.boolean().optional(),
+      delimiter: z.string().min(1).max(1).optional(),
+      max_bytes: z.number().int().min(1024).max(MAX_SAMPLE_BYTES).optional().describe(`default ${DEFAULT_SAMPLE_BYTES}`),
     })
     .strict(),
   output: z.object({
-    file_format: z.record(z.string(), z.number().int()).describe('The column map for put_batch (0-based indices).'),
-    missing: z.array(z.string()).describe('Core fields not found; absent from file_format.'),
-    dialect: z.object({
+    file_format: z.record(z.string(), z.number()),
+    missing: z.array(z.string()),
+    dialect: z.looseObject({
       delimiter: z.string(),
       quote: z.string(),
       hasHeader: z.boolean(),
@@ -68,8 +68,8 @@ export const inferCsvFormatTool = defineTool({
       compression: z.string(),
     }),
     columns: z.array(
-      z.object({
-        index: z.number().int(),
+      z.looseObject({
+        index: z.number(),
         name: z.string().nullable(),
         type: z.string(),
         role: z.string().nullable(),
@@ -78,10 +78,10 @@ export const inferCsvFormatTool = defineTool({
         examples: z.array(z.string()),
       }),
     ),
-    rowsSampled: z.number().int(),
+    rowsSampled: z.number(),
     warnings: z.array(z.string()),
     suggestedMetadataSchema: z.record(z.string(), propertySchema),
-    sample: z.object({ origin: z.string(), bytesRead: z.number().int(), truncated: z.boolean() }),
+    sample: z.looseObject({ origin: z.string(), bytesRead: z.number(), truncated: z.boolean() }),
     nextSteps: nextStepsSchema,
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -16,16 +16,16 @@ export const jobOutputSchema = z
     invalidCount: z.number().optional(),
     log: z.unknown().optional(),
   })
-  .describe("The platform's job JSON, as it sent it.");
+;
 
 const s3Source = z
   .object({
-    bucket: z.string().min(1).describe('Bucket name (s3://name and bucket URLs are accepted).'),
-    prefix: z.string().optional().describe('Key prefix, e.g. "trips/2024/"; omitted: the whole bucket.'),
-    glob: z.string().describe('Pattern matched against keys relative to the prefix, e.g. "*.csv" or "**/*.csv".'),
-    role_arn: z.string().describe('The IAM role carrying the trust policy: arn:aws:iam::<account>:role/<name>.'),
-    policy: z.record(z.string(), z.unknown()).optional().describe('Optional session policy document to narrow the role further.'),
-    policy_arns: z.array(z.string()).max(10).optional().describe('Optional managed session policy ARNs.'),
+    bucket: z.string().min(1),
+    prefix: z.string().optional().describe('e.g. "trips/2024/"; omitted: the whole bucket'),
+    glob: z.string().describe('matched against keys relative to the prefix: "*.csv", "**/*.csv"'),
+    role_arn: z.string().describe('arn:aws:iam::<account>:role/<name>, the role with the trust policy'),
+    policy: z.record(z.string(), z.unknown()).optional().describe('session policy document'),
+    policy_arns: z.array(z.string()).max(10).optional().describe('managed session policy ARNs'),
   })
   .strict();
 
@@ -44,12 +44,12 @@ function describeFormat(format: Record<string, number>): string {
 
 const s3PresignedSource = z
   .object({
-    bucket: z.string().min(1).describe('Bucket name (s3://name accepted).'),
-    prefix: z.string().optional().describe('Key prefix, e.g. "trips/2024/".'),
-    glob: z.string().describe('Which keys, relative to the prefix, e.g. "*.csv".'),
-    expires_in: z.number().int().min(60).max(MAX_EXPIRES_IN).optional().describe(`URL lifetime in seconds (default ${DEFAULT_EXPIRES_IN}, at most 7 days; temporary credentials expire sooner).`),
-    profile: z.string().min(1).max(128).optional().describe('AWS profile to presign with (default: the standard chain).'),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional().describe("The bucket's region, e.g. eu-west-2."),
+    bucket: z.string().min(1),
+    prefix: z.string().optional(),
+    glob: z.string(),
+    expires_in: z.number().int().min(60).max(MAX_EXPIRES_IN).optional().describe(`seconds, default ${DEFAULT_EXPIRES_IN}`),
+    profile: z.string().min(1).max(128).optional().describe('AWS profile'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional(),
   })
   .strict();
 
@@ -57,46 +57,44 @@ export const putBatch = defineTool({
   name: 'put_batch',
   title: 'Import CSV files into a dataset (dry run first)',
   description:
-    'Step 4. Checks the arguments locally, then asks the platform to import CSV files into a dataset. Sources: s3 (the platform assumes your IAM role), urls, or s3_presigned (no IAM role needed: the server presigns the files with your own AWS credentials). Always dry-run first (dry_run defaults to true: the platform checks the first 100 rows of each file, or N with dry_run: N, and imports nothing); a successful dry run returns a confirmation token, and the real import (dry_run: false) needs that token with the same dataset, source and format. Then follow the job with get_batch. Example: {"dataset_id": "gs.dataset-1", "source": {"s3": {"bucket": "my_bucket", "prefix": "my_path/", "glob": "*.csv", "role_arn": "arn:aws:iam::123456789123:role/my_role"}}, "file_format": {"entity_id": 0, "timestamp": 1, "longitude": 2, "latitude": 3}}',
+    'Step 4: import CSV files into a dataset, after local checks. Source: s3 (the platform assumes your IAM role), urls, or s3_presigned (no role: presigned with your AWS credentials). Dry-run first (the default: checks 100 rows per file, imports nothing); its confirmation token, with the same arguments and dry_run false, runs the import. Then get_batch. Example: {"dataset_id": "gs.dataset-1", "source": {"s3": {"bucket": "my_bucket", "prefix": "my_path/", "glob": "*.csv", "role_arn": "arn:aws:iam::123456789123:role/my_role"}}, "file_format": {"entity_id": 0, "timestamp": 1, "longitude": 2, "latitude": 3}}',
   input: z
     .object({
-      dataset_id: z.string().min(1).describe('The dataset to import into, e.g. gs.dataset-1.'),
+      dataset_id: z.string().min(1),
       source: z
         .object({
           s3: s3Source.optional(),
-          urls: z.array(z.string()).min(1).max(MAX_URLS).optional().describe('Presigned or open HTTP(S) URLs, one CSV file each.'),
-          s3_presigned: s3PresignedSource.optional().describe('No IAM role needed: the server presigns the matching keys with your own AWS credentials and sends them as URLs.'),
+          urls: z.array(z.string()).min(1).max(MAX_URLS).optional().describe('HTTP(S) URLs, one CSV file each'),
+          s3_presigned: s3PresignedSource.optional().describe('no IAM role: presigned with your AWS credentials'),
         })
         .strict()
         .refine((s) => [s.s3, s.urls, s.s3_presigned].filter((x) => x !== undefined).length === 1, {
           message: 'give exactly one of source.s3 (the platform assumes your role), source.urls (HTTP(S) URLs) and source.s3_presigned (presigned with your credentials)',
         })
-        .describe('Exactly one of {s3: {...}}, {urls: [...]} or {s3_presigned: {...}}.'),
+        .describe('exactly one of s3, urls, s3_presigned'),
       file_format: z
-        .record(z.string(), z.number().int())
-        .describe('0-based column index of entity_id, timestamp, longitude, latitude, optional altitude and metadata_id, and dataset properties by their exact names.'),
+        .record(z.string(), z.number())
+        .describe('0-based column of entity_id, timestamp, longitude, latitude, [altitude, metadata_id, dataset properties]'),
       dry_run: z
         .union([z.boolean(), z.number().int().min(1).max(1_000_000)])
         .default(true)
-        .describe('true (default): check the first 100 rows of each file; N: the first N rows; false: the real import.'),
-      confirmation: z.string().optional().describe('For dry_run false: the token a successful dry run of the same request returned.'),
+        .describe('true: check 100 rows per file; N: N rows; false: import'),
+      confirmation: z.string().optional().describe("with dry_run false: the dry run's confirmation.token"),
     })
     .strict(),
   output: z.object({
-    job: jobOutputSchema.optional().describe('Absent when nothing was sent (the person declined).'),
-    declined: z.boolean().optional().describe('True when the person declined the import or did not answer; nothing was sent.'),
-    preflight: z.object({
-      checks: z.array(z.object({ name: z.string(), ok: z.boolean(), message: z.string() })),
+    job: jobOutputSchema.optional(),
+    declined: z.boolean().optional(),
+    preflight: z.looseObject({
+      checks: z.array(z.looseObject({ name: z.string(), ok: z.boolean(), message: z.string() })),
       warnings: z.array(z.string()),
     }),
     presigned: z
-      .object({ files: z.number().int(), bytes: z.number(), expiresAt: z.string(), firstKeys: z.array(z.string()) })
-      .optional()
-      .describe('For s3_presigned: what was presigned (the URLs themselves are never shown).'),
+      .object({ files: z.number(), bytes: z.number(), expiresAt: z.string(), firstKeys: z.array(z.string()) })
+      .optional(),
     confirmation: z
       .object({ token: z.string(), expiresAt: z.string() })
-      .optional()
-      .describe('Present after a successful dry run: pass token as confirmation to import.'),
+      .optional(),
     nextSteps: nextStepsSchema,
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },

@@ -44,17 +44,20 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: To
 }
 
 /** `nextSteps` is part of every result. */
-export const nextStepsSchema = z.array(z.string()).describe('What to do next, in order.');
+export const nextStepsSchema = z.array(z.string());
 
 export async function runTool<I extends z.ZodObject, O extends z.ZodObject>(
   def: ToolDefinition<I, O>,
   args: z.infer<I>,
   ctx: ToolContext,
 ): Promise<CallToolResult> {
+  const started = Date.now();
   try {
     const result = redactValue(await def.handler(args, ctx)) as Record<string, unknown>;
+    log('debug', `${def.name}: done in ${Date.now() - started} ms`);
     return { structuredContent: result, content: [{ type: 'text', text: JSON.stringify(result, null, 2) }] };
   } catch (err) {
+    log('debug', `${def.name}: failed in ${Date.now() - started} ms`);
     return errorResult(err, def.name);
   }
 }

@@ -21,8 +21,51 @@ describe('the tool contract', () => {
       expect(ann.get_batch!.readOnlyHint).toBe(true);
       expect(ann.put_batch!.readOnlyHint).toBe(false);
       expect(ann.abort_batch!.destructiveHint).toBe(true);
-      expect(JSON.stringify(tools).length).toBeLessThan(24_000);
+      expect(JSON.stringify(tools).length).toBeLessThan(16 * 1024);
       expect(tools).toMatchSnapshot();
+    } finally {
+      await mcp.close();
+    }
+  });
+});
+
+describe('prompt, resource and logging', () => {
+  it('offers the setup_s3_ingestion prompt and the user guide as a resource', async () => {
+    const mcp = await startMcp(['--sandbox']);
+    try {
+      const { prompts } = await mcp.client.listPrompts();
+      expect(prompts.map((p) => p.name)).toEqual(['setup_s3_ingestion']);
+      expect(prompts[0]!.arguments!.map((a) => [a.name, a.required])).toEqual([['dataset_id', true], ['bucket', true], ['prefix', false]]);
+      const p = await mcp.client.getPrompt({ name: 'setup_s3_ingestion', arguments: { dataset_id: 'gs.trips', bucket: 'acme-trips', prefix: '2024/' } });
+      const t = (p.messages[0]!.content as { text: string }).text;
+      const order = ['get_dataset', 'get_aws_trust_policy', 'check_s3_source', 'infer_csv_format', 'put_batch', 'get_batch'].map((n) => t.indexOf(n));
+      expect(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1]!))).toBe(true);
+      expect(t).toMatch(/s3:\/\/acme-trips\/2024\/ into the DFI dataset gs\.trips/);
+      expect(t).toMatch(/s3_presigned/);
+      const { resources } = await mcp.client.listResources();
+      expect(resources.map((r) => r.uri)).toEqual(['dfi://docs/importing-data-from-aws-s3']);
+      const guide = await mcp.client.readResource({ uri: 'dfi://docs/importing-data-from-aws-s3' });
+      expect((guide.contents[0] as { text: string }).text).toMatch(/^\(importing-data-from-aws-s3\)=\n\n# From AWS S3/);
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it('sends log messages to the client at the level it asks for', async () => {
+    const mcp = await startMcp(['--sandbox', '--log-level', 'debug']);
+    const messages: { level: string; data: unknown }[] = [];
+    const { LoggingMessageNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    mcp.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void messages.push(n.params));
+    try {
+      await mcp.client.setLoggingLevel('debug');
+      await mcp.call('get_dataset', { dataset_id: 'gs.dataset-1' });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(messages.some((m) => m.level === 'debug' && /get_dataset: done in \d+ ms/.test(String(m.data)))).toBe(true);
+      await mcp.client.setLoggingLevel('error');
+      const before = messages.length;
+      await mcp.call('get_dataset', { dataset_id: 'gs.dataset-1' });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(messages.length).toBe(before);
     } finally {
       await mcp.close();
     }
@@ -65,6 +108,16 @@ describe('the command line', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/Unknown option '--api-token'/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--print-config shows the resolved configuration and tools, never the token', () => {
+    const token = 'tok-PRINT-CONFIG-9d8c7b6a5f4e';
+    const r = spawnSync(process.execPath, [DIST_ENTRY, '--print-config', '--read-only'], { encoding: 'utf8', env: { ...cleanEnv(), DFI_API_URL: 'https://api.example.com', DFI_API_TOKEN: token } });
+    expect(r.status).toBe(0);
+    const c = JSON.parse(r.stdout);
+    expect(c.config).toMatchObject({ backend: 'platform', apiUrl: 'https://api.example.com', readOnly: true, apiToken: `set (${token.length} characters, from DFI_API_TOKEN)` });
+    expect(c.tools).not.toContain('abort_batch');
+    expect(r.stdout + r.stderr).not.toContain(token);
   });
 
   it('a URL without a token says what to set', () => {
