@@ -34,6 +34,8 @@ export interface Config {
   /** infer_csv_format may fetch URLs on loopback and private networks. */
   allowPrivateUrls: boolean;
   sampleRoots: string[];
+  /** Whether sampleRoots came from --sample-root / DFI_SAMPLE_ROOTS (rather than the working directory). */
+  sampleRootsExplicit: boolean;
   s3Endpoint?: string;
   logLevel: LogLevel;
   sandbox: SandboxOptions;
@@ -205,6 +207,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     allowUnconfirmedImports: v['allow-unconfirmed-imports'] === true || envFlag(env, 'DFI_ALLOW_UNCONFIRMED_IMPORTS'),
     allowPrivateUrls: v['allow-private-urls'] === true || envFlag(env, 'DFI_ALLOW_PRIVATE_URLS'),
     sampleRoots: (roots.length > 0 ? roots : [cwd]).map((r) => path.resolve(cwd, r)),
+    sampleRootsExplicit: roots.length > 0,
     logLevel: logLevelRaw as LogLevel,
     sandbox,
     requestTimeoutMs: timeoutRaw === undefined ? 30_000 : parsePositiveInt(timeoutRaw, '--timeout-ms', 100, 600_000),

@@ -1,7 +1,8 @@
 /** Builds the McpServer from the tool list: one place where tools meet the protocol. */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { RootsListChangedNotificationSchema, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { fileURLToPath } from 'node:url';
 import { VERSION, type Config } from './config.js';
 import type { DfiClient } from './dfi/client.js';
 import { ConfirmationStore } from './import/confirmations.js';
@@ -56,6 +57,7 @@ export function buildServer(deps: ServerDeps): McpServer {
     },
   );
   const confirmations = new ConfirmationStore();
+  const sampleRoots = clientRoots(server, deps.config);
   for (const tool of TOOLS) {
     if (tool.enabled && !tool.enabled(deps.config)) continue;
     server.registerTool(
@@ -69,6 +71,7 @@ export function buildServer(deps: ServerDeps): McpServer {
           client: deps.client,
           backendLabel: deps.backendLabel,
           confirmations,
+          sampleRoots,
           signal: extra.signal,
           ...(canElicit ? { askPerson: (message: string) => askPerson(server, message, deps.config.elicitationTimeoutMs, extra.signal) } : {}),
           ...(token !== undefined
@@ -93,6 +96,30 @@ export function buildServer(deps: ServerDeps): McpServer {
     void server.server.sendLoggingMessage({ level: level === 'warn' ? 'warning' : level, logger: 'dfi-ingest-mcp', data: message }).catch(() => undefined);
   });
   return server;
+}
+
+/**
+ * The folders a local path may be read from: the client's roots when it offers them (MCP roots,
+ * refreshed when they change), plus any --sample-root; the working directory when there are neither.
+ */
+function clientRoots(server: McpServer, config: Config): () => Promise<string[]> {
+  let cached: string[] | undefined;
+  server.server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+    cached = undefined;
+  });
+  return async () => {
+    if (server.server.getClientCapabilities()?.roots === undefined) return config.sampleRoots;
+    if (!cached) {
+      try {
+        const { roots } = await server.server.listRoots(undefined, { timeout: 5_000 });
+        cached = roots.filter((r) => r.uri.startsWith('file://')).map((r) => fileURLToPath(r.uri));
+      } catch {
+        cached = [];
+      }
+    }
+    const all = [...cached, ...(config.sampleRootsExplicit ? config.sampleRoots : [])];
+    return all.length ? all : config.sampleRoots;
+  };
 }
 
 /** The tools this configuration offers (abort_batch is left out in --read-only). */

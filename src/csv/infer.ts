@@ -500,7 +500,7 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
   // Properties of the dataset.
   if (opts.metadataSchema) matchProperties(profiles, opts.metadataSchema, free, assign, warnings);
 
-  const missing = ['entity_id', 'timestamp', 'longitude', 'latitude'].filter((f) => format[f] === undefined);
+  const missing = ['entity_id', 'timestamp', 'longitude', 'latitude'].filter((f) => !Object.hasOwn(format, f));
   for (const f of missing) warnings.push(`Could not find ${f}: ${explain[f] ?? 'no column fits.'} Set it in file_format by hand (a 0-based column index) if the files have it.`);
 
   const suggestedMetadataSchema: Record<string, MetadataProperty> = {};

@@ -97,8 +97,9 @@ export interface RowValidator {
 export function compileRowValidator(format: WireCsvFormat, schema: MetadataSchema): RowValidator {
   const entries: { index: number; label: string; check: Check }[] = [];
   for (const [field, index] of Object.entries(format)) {
-    const core = CORE_CHECKS[field];
-    const prop = schema[field];
+    // Own properties only: a property named "constructor" or "__proto__" must not find Object's.
+    const core = Object.hasOwn(CORE_CHECKS, field) ? CORE_CHECKS[field] : undefined;
+    const prop = Object.hasOwn(schema, field) ? schema[field] : undefined;
     const check = core ?? (prop ? propertyCheck(prop) : () => null);
     entries.push({ index, label: `${field} (column ${index})`, check });
   }

@@ -125,7 +125,7 @@ function checkSource(source: SourceArgs, errors: string[], pf: Preflight): WireS
 function checkFormat(format: FileFormat, dataset: Dataset, errors: string[], pf: Preflight): void {
   const before = errors.length;
   const schema = dataset.dataDescription?.metadataSchema ?? {};
-  const missing = CORE_FIELDS.filter((f) => format[f] === undefined);
+  const missing = CORE_FIELDS.filter((f) => !Object.hasOwn(format, f));
   if (missing.length) errors.push(`file_format is missing ${missing.join(', ')}: every row needs them. infer_csv_format proposes them.`);
   for (const [k, v] of Object.entries(format)) {
     if (!Number.isInteger(v) || v < 0 || v > MAX_COLUMN) errors.push(`file_format.${k} = ${v}: a column index must be a whole number from 0 to ${MAX_COLUMN} (0-based).`);
@@ -134,7 +134,7 @@ function checkFormat(format: FileFormat, dataset: Dataset, errors: string[], pf:
   const core = new Set<string>([...CORE_FIELDS, 'altitude', 'metadata_id']);
   const props = Object.keys(schema);
   for (const k of Object.keys(format)) {
-    if (core.has(k) || k in schema) continue;
+    if (core.has(k) || Object.hasOwn(schema, k)) continue;
     if (wireNames.has(k)) {
       errors.push(`file_format uses "${k}": write it in snake_case, "${k === 'entityId' ? 'entity_id' : 'metadata_id'}" (it is sent as ${k}).`);
       continue;
@@ -147,7 +147,7 @@ function checkFormat(format: FileFormat, dataset: Dataset, errors: string[], pf:
   const byIndex = new Map<number, string[]>();
   for (const [k, v] of Object.entries(format)) byIndex.set(v, [...(byIndex.get(v) ?? []), k]);
   for (const [i, names] of byIndex) if (names.length > 1) pf.warnings.push(`Column ${i} is mapped to ${names.join(' and ')}: check that this is meant.`);
-  const unmappedRequired = Object.entries(schema).filter(([name, p]) => p.nullable === false && format[name] === undefined);
+  const unmappedRequired = Object.entries(schema).filter(([name, p]) => p.nullable === false && !Object.hasOwn(format, name));
   if (unmappedRequired.length) {
     pf.warnings.push(
       `Properties that are not nullable are not mapped: ${unmappedRequired.map(([n]) => n).join(', ')}. The platform may reject every row without them; map them if the files have them.`,

@@ -78,7 +78,7 @@ function checkBatch(req: BatchRequest, dataset: SandboxDataset): void {
   const missing = ['entityId', 'timestamp', 'longitude', 'latitude'].filter((k) => csv[k] === undefined);
   if (missing.length) throw new HttpError(400, `format.csv is missing required fields: ${missing.join(', ')}`);
   const schema = dataset.dataDescription?.metadataSchema ?? {};
-  const unknown = Object.keys(csv).filter((k) => !WIRE_CORE.has(k) && !(k in schema));
+  const unknown = Object.keys(csv).filter((k) => !WIRE_CORE.has(k) && !Object.hasOwn(schema, k));
   if (unknown.length) throw new HttpError(400, `format.csv maps ${unknown.join(', ')}, which ${unknown.length > 1 ? 'are not properties' : 'is not a property'} of dataset ${dataset.id}`);
   if ('s3' in req.source) {
     const arn = req.source.s3.credentials.RoleArn;
@@ -182,7 +182,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Ru
       const body = (await readJson(req)) as Record<string, unknown>;
       const schema = d.dataDescription?.metadataSchema ?? {};
       for (const [name, values] of Object.entries(body ?? {})) {
-        const prop = schema[name];
+        const prop = Object.hasOwn(schema, name) ? schema[name] : undefined;
         if (!prop || prop.type !== 'enum') throw new HttpError(400, `${JSON.stringify(name)} is not an enum property of dataset ${d.id}`);
         if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) throw new HttpError(400, `values for ${name} must be a list of strings`);
         prop.values = [...new Set([...(prop.values ?? []), ...values])];

@@ -11,6 +11,7 @@ export const abortBatch = defineTool({
     'Stops a running import job (rows already inserted stay inserted). Only for jobs that are not yet terminal; ask the person first. Example: {"batch_id": "6f6dcbb3-9746-4722-a642-6aeccdb2ad4f"}',
   input: z.object({ batch_id: z.string().min(1).max(200) }).strict(),
   output: z.object({ job: jobOutputSchema, nextSteps: nextStepsSchema }),
+  quotesUntrustedData: true,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   enabled: (config) => !config.readOnly,
   async handler(args, ctx) {

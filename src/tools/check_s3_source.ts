@@ -51,6 +51,7 @@ export const checkS3Source = defineTool({
     warnings: z.array(z.string()),
     nextSteps: nextStepsSchema,
   }),
+  quotesUntrustedData: true,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(args, ctx) {
     const loc = parseS3Location(args.bucket, args.prefix);

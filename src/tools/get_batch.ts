@@ -29,6 +29,7 @@ export const getBatch = defineTool({
     waitedSeconds: z.number(),
     nextSteps: nextStepsSchema,
   }),
+  quotesUntrustedData: true,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(args, ctx) {
     const started = Date.now();

@@ -84,6 +84,7 @@ export const inferCsvFormatTool = defineTool({
     sample: z.looseObject({ origin: z.string(), bytesRead: z.number(), truncated: z.boolean() }),
     nextSteps: nextStepsSchema,
   }),
+  quotesUntrustedData: true,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(args, ctx) {
     const given = [args.sample, args.path, args.url, args.s3_uri].filter((x) => x !== undefined).length;
@@ -99,7 +100,7 @@ export const inferCsvFormatTool = defineTool({
       args.sample !== undefined
         ? sampleFromText(args.sample, maxBytes)
         : args.path !== undefined
-          ? await sampleFromPath(args.path, ctx.config.sampleRoots, maxBytes)
+          ? await sampleFromPath(args.path, await ctx.sampleRoots(), maxBytes)
           : args.url !== undefined
             ? await sampleFromUrl(args.url, { maxBytes, allowPrivate: ctx.config.allowPrivateUrls })
             : await sampleFromS3(args.s3_uri!, args.glob, maxBytes, ctx.config.s3Endpoint);

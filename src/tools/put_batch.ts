@@ -97,6 +97,7 @@ export const putBatch = defineTool({
       .optional(),
     nextSteps: nextStepsSchema,
   }),
+  quotesUntrustedData: true,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handler(args, ctx) {
     const dryRun = args.dry_run;

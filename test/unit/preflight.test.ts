@@ -58,6 +58,12 @@ describe('local preflight', () => {
     expect(msg).toMatch(/did you mean "route_id"/);
   });
 
+  it('does not take names of Object.prototype for dataset properties (found by fuzzing)', () => {
+    const msg = problems(() => buildBatchRequest('gs.dataset-1', s3(), { ...GUIDE_FORMAT, constructor: 10, toString: 11 }, dataset));
+    expect(msg).toMatch(/maps "constructor", which is not a core field nor a property/);
+    expect(msg).toMatch(/maps "toString"/);
+  });
+
   it('asks for snake_case when the wire name is used', () => {
     expect(problems(() => buildBatchRequest('gs.dataset-1', s3(), { entityId: 0, timestamp: 1, longitude: 2, latitude: 3 }, dataset))).toMatch(
       /write it in snake_case, "entity_id"/,
