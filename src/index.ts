@@ -3,12 +3,12 @@
  * Command line: flags + environment -> config -> backend (platform or in-process sandbox) -> stdio.
  * stdout carries only JSON-RPC once the server runs; everything else goes to stderr.
  */
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { describeConfig, HELP, parseCommand, type Config } from './config.js';
 import { DfiClient } from './dfi/client.js';
 import { UserFacingError, describeError } from './errors.js';
 import { log, registerSecret, setLogLevel } from './log.js';
 import { buildServer, enabledTools, VERSION } from './server.js';
+import { ResilientStdioTransport } from './stdio-transport.js';
 import { randomSandboxToken, startSandboxServer, type RunningSandbox } from './sandbox/server.js';
 
 function fail(err: unknown): never {
@@ -48,7 +48,8 @@ async function serve(config: Config): Promise<void> {
   if (config.allowUnconfirmedImports) log('warn', 'the dry-run gate is lifted (--allow-unconfirmed-imports): real imports need no confirmation');
 
   const server = buildServer({ config, client, backendLabel: label });
-  const transport = new StdioServerTransport();
+  const transport = new ResilientStdioTransport();
+  transport.onerror = (err) => log('warn', `stdin: ${err.message}`);
   let closing = false;
   const shutdown = async (code: number) => {
     if (closing) return;

@@ -92,7 +92,8 @@ export function buildServer(deps: ServerDeps): McpServer {
   compactToolList(server);
   // Log lines go to stderr always, and to the client as MCP log messages at the level it asked for.
   setLogSink((level, message) => {
-    if (!server.isConnected()) return;
+    // Only once the client has initialized: before that, stdout carries nothing it did not ask for.
+    if (!server.isConnected() || server.server.getClientCapabilities() === undefined) return;
     void server.server.sendLoggingMessage({ level: level === 'warn' ? 'warning' : level, logger: 'dfi-ingest-mcp', data: message }).catch(() => undefined);
   });
   return server;

@@ -48,11 +48,21 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 }
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const tooLarge = () => new HttpError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+  // Refuse by the declared length before reading anything.
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+    req.resume();
+    throw tooLarge();
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) {
+      // Drain (and drop) the rest, so that the client reads the answer instead of a reset.
+      req.resume();
+      throw tooLarge();
+    }
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -122,7 +132,12 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Ru
       throw new HttpError(401, 'invalid or missing token');
     }
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    const parts = url.pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+    } catch {
+      throw new HttpError(400, 'the path is not validly percent-encoded');
+    }
     const method = req.method ?? 'GET';
     const is = (m: string, ...pattern: (string | null)[]) =>
       method === m && parts.length === pattern.length && pattern.every((p, i) => p === null || p === parts[i]);
@@ -196,6 +211,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Ru
     route(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : err instanceof UserFacingError ? (err.status ?? 400) : 500;
       const message = err instanceof Error ? describeError(err) : String(err);
+      if (status === 413) res.setHeader('connection', 'close');
       if (!res.headersSent) send(res, status, { message });
       else res.destroy();
     });
