@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
 /**
  * Command line: flags + environment -> config -> backend (platform or in-process sandbox) -> stdio.
  * stdout carries only JSON-RPC once the server runs; everything else goes to stderr.
@@ -9,7 +10,8 @@ import { UserFacingError, describeError } from './errors.js';
 import { log, registerSecret, setLogLevel } from './log.js';
 import { buildServer, enabledTools, VERSION } from './server.js';
 import { ResilientStdioTransport } from './stdio-transport.js';
-import { randomSandboxToken, startSandboxServer, type RunningSandbox } from './sandbox/server.js';
+import type { RunningSandbox } from './sandbox/server.js';
+import { loadDatasets } from './sandbox/datasets.js';
 
 function fail(err: unknown): never {
   const msg = err instanceof UserFacingError ? `${err.message}${err.hint ? `\n  ${err.hint}` : ''}` : describeError(err);
@@ -19,6 +21,7 @@ function fail(err: unknown): never {
 
 async function runSandboxAlone(cmd: Extract<ReturnType<typeof parseCommand>, { kind: 'sandbox' }>): Promise<void> {
   registerSecret(cmd.token);
+  const { startSandboxServer } = await import('./sandbox/server.js');
   const sandbox = await startSandboxServer({ host: cmd.host, port: cmd.port, ...(cmd.token ? { token: cmd.token } : {}), ...cmd.sandbox });
   log('info', `sandbox API listening at ${sandbox.url} (buckets: ${cmd.sandbox.s3Root}; datasets: ${cmd.sandbox.datasetsFile}; ${cmd.token ? 'token required: DFI_SANDBOX_TOKEN' : 'any token accepted'})`);
   const stop = () => void sandbox.close().then(() => process.exit(0));
@@ -29,6 +32,7 @@ async function runSandboxAlone(cmd: Extract<ReturnType<typeof parseCommand>, { k
 async function serve(config: Config): Promise<void> {
   setLogLevel(config.logLevel);
   let sandbox: RunningSandbox | undefined;
+  let sandboxStarting: Promise<string> | undefined;
   let client: DfiClient;
   let label: string;
   if (config.backend === 'platform') {
@@ -37,12 +41,18 @@ async function serve(config: Config): Promise<void> {
     label = 'the platform';
     log('info', `backend: the DFI platform at ${config.apiUrl} (token from DFI_API_TOKEN)`);
   } else {
-    const token = randomSandboxToken();
+    const token = `sandbox-${randomBytes(18).toString('base64url')}`;
     registerSecret(token);
-    sandbox = await startSandboxServer({ token, ...config.sandbox });
-    client = new DfiClient({ baseUrl: sandbox.url, token, timeoutMs: config.requestTimeoutMs, label: 'the sandbox' });
+    // Configuration errors stop the server now; the HTTP listener starts once stdio is connected.
+    loadDatasets(config.sandbox.datasetsFile);
+    // Loaded and started off the start-up path: the first tool call waits for it if needed.
+    sandboxStarting = import('./sandbox/server.js').then((m) => m.startSandboxServer({ token, ...config.sandbox })).then((s) => {
+      sandbox = s;
+      log('info', `backend: the embedded sandbox at ${s.url} (buckets: ${config.sandbox.s3Root}; datasets: ${config.sandbox.datasetsFile}). Set DFI_API_URL and DFI_API_TOKEN to use the real platform.`);
+      return s.url;
+    });
+    client = new DfiClient({ baseUrl: sandboxStarting, token, timeoutMs: config.requestTimeoutMs, label: 'the sandbox' });
     label = 'the sandbox';
-    log('info', `backend: the embedded sandbox at ${sandbox.url} (buckets: ${config.sandbox.s3Root}; datasets: ${config.sandbox.datasetsFile}). Set DFI_API_URL and DFI_API_TOKEN to use the real platform.`);
   }
   if (config.readOnly) log('info', 'read-only: put_batch runs dry runs only; abort_batch is off');
   if (config.allowUnconfirmedImports) log('warn', 'the dry-run gate is lifted (--allow-unconfirmed-imports): real imports need no confirmation');
@@ -56,6 +66,7 @@ async function serve(config: Config): Promise<void> {
     closing = true;
     await server.close().catch(() => undefined);
     await client.close().catch(() => undefined);
+    await sandboxStarting?.catch(() => undefined);
     await sandbox?.close().catch(() => undefined);
     process.exit(code);
   };
@@ -64,6 +75,7 @@ async function serve(config: Config): Promise<void> {
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
   await server.connect(transport);
+  sandboxStarting?.catch((err: unknown) => log('error', `the embedded sandbox could not start: ${describeError(err)}`));
 }
 
 async function main(): Promise<void> {

@@ -3,7 +3,11 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { RootsListChangedNotificationSchema, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { fileURLToPath } from 'node:url';
-import { VERSION, type Config } from './config.js';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { PACKAGE_ROOT, VERSION, type Config } from './config.js';
 import type { DfiClient } from './dfi/client.js';
 import { ConfirmationStore } from './import/confirmations.js';
 import { registerPrompts } from './prompts.js';
@@ -129,9 +133,14 @@ export function enabledTools(config: Config): string[] {
 }
 
 /**
- * Removes what carries no information from the tools/list payload, which every client loads into
- * the model's context: `$schema` in each schema, `additionalProperties: {}` (the default) and
- * `propertyNames: {type: "string"}` (JSON keys are always strings). Validation is unchanged.
+ * Serves tools/list. What carries no information is removed from the payload, which every client
+ * loads into the model's context: `$schema` in each schema, `additionalProperties: {}` (the default)
+ * and `propertyNames: {type: "string"}` (JSON keys are always strings). Validation is unchanged.
+ *
+ * Converting the zod schemas to JSON Schema takes ~30 ms, on the path of every client's first
+ * request: `npm run build` computes the payload once (scripts/build-tools-list.mjs) into
+ * dist/tools-list.json, used when its fingerprint matches the compiled tools; otherwise it is
+ * computed on the first call and kept.
  */
 function compactToolList(server: McpServer): void {
   type Handler = (req: unknown, extra: unknown) => Promise<{ tools: Record<string, unknown>[] }>;
@@ -150,8 +159,49 @@ function compactToolList(server: McpServer): void {
     }
     return out;
   };
+  let cached: { tools: Record<string, unknown>[] } | undefined;
   handlers.set('tools/list', async (req, extra) => {
+    if (cached) return cached;
+    const registered = (server as unknown as { _registeredTools: Record<string, { enabled: boolean }> })._registeredTools;
+    const enabled = new Set(Object.entries(registered).filter(([, t]) => t.enabled).map(([n]) => n));
+    const prebuilt = readPrebuiltToolList();
+    if (prebuilt) {
+      cached = { tools: prebuilt.filter((t) => enabled.has(String(t.name))) };
+      return cached;
+    }
     const res = await original(req, extra);
-    return { ...res, tools: res.tools.map((t) => ({ ...t, inputSchema: clean(t.inputSchema), ...(t.outputSchema ? { outputSchema: clean(t.outputSchema) } : {}) })) };
+    cached = { ...res, tools: res.tools.map((t) => ({ ...t, inputSchema: clean(t.inputSchema), ...(t.outputSchema ? { outputSchema: clean(t.outputSchema) } : {}) })) };
+    return cached;
   });
+}
+
+export const PREBUILT_TOOL_LIST = path.join(PACKAGE_ROOT, 'dist', 'tools-list.json');
+
+/** A fingerprint of what the tools/list payload is computed from: the compiled tools and the SDK's version. */
+export function toolListFingerprint(): string {
+  const hash = createHash('sha256').update(VERSION);
+  const toolsDir = path.join(PACKAGE_ROOT, 'dist', 'tools');
+  for (const f of fs.readdirSync(toolsDir).sort()) hash.update(f).update(fs.readFileSync(path.join(toolsDir, f)));
+  // The SDK's own package.json, found upwards from one of its modules (its exports hide it).
+  let dir = path.dirname(createRequire(import.meta.url).resolve('@modelcontextprotocol/sdk/server/mcp.js'));
+  for (let i = 0; i < 6; i++, dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (!fs.existsSync(pkg)) continue;
+    const json = JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string; version?: string };
+    if (json.name === '@modelcontextprotocol/sdk') {
+      hash.update(json.version ?? '');
+      break;
+    }
+  }
+  return hash.digest('hex');
+}
+
+function readPrebuiltToolList(): Record<string, unknown>[] | null {
+  if (process.env.DFI_NO_PREBUILT_TOOLS_LIST === '1') return null;
+  try {
+    const p = JSON.parse(fs.readFileSync(PREBUILT_TOOL_LIST, 'utf8')) as { fingerprint: string; tools: Record<string, unknown>[] };
+    return p.fingerprint === toolListFingerprint() ? p.tools : null;
+  } catch {
+    return null;
+  }
 }

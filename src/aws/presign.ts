@@ -6,17 +6,9 @@
  * else (see log.ts, which masks their query strings in every result and log line).
  */
 import { invalidInput } from '../errors.js';
+import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, MAX_PRESIGNED_FILES, type Presigned } from './presign-limits.js';
+export { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, MAX_PRESIGNED_FILES, type Presigned };
 import { listMatchingKeys, loadSdk, makeS3Client, s3Error } from './s3.js';
-
-/** 12 hours: long enough for a large import to fetch every file. */
-export const DEFAULT_EXPIRES_IN = 12 * 3600;
-/** SigV4 presigned URLs live at most 7 days. */
-export const MAX_EXPIRES_IN = 7 * 24 * 3600;
-/**
- * Files per batch. The API's limit is undocumented; 1,000 presigned URLs (1-2 KB each with a
- * session token) already make a 1-2 MB request body, which is where gateways start refusing.
- */
-export const MAX_PRESIGNED_FILES = 1000;
 
 const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 /** file-2 before file-10. */
@@ -32,15 +24,6 @@ export interface PresignRequest {
   endpoint?: string | undefined;
 }
 
-export interface Presigned {
-  urls: string[];
-  keys: string[];
-  /** When the URLs stop working: the requested expiry, or the credentials' own, whichever is sooner. */
-  expiresAt: string;
-  expiresInSeconds: number;
-  bytes: number;
-  warnings: string[];
-}
 
 export async function presignMatchingKeys(req: PresignRequest, now = Date.now()): Promise<Presigned> {
   const expiresIn = req.expiresIn ?? DEFAULT_EXPIRES_IN;

@@ -11,7 +11,7 @@
  * - The token is sent only to the configured origin (redirects are not followed) and is redacted from
  *   everything the platform sends back.
  */
-import { Agent, request, errors as undiciErrors } from 'undici';
+import type { Agent } from 'undici';
 import { z } from 'zod';
 import { UserFacingError, describeError } from '../errors.js';
 import { log, redact } from '../log.js';
@@ -30,7 +30,8 @@ import {
 } from './schemas.js';
 
 export interface DfiClientOptions {
-  baseUrl: string;
+  /** The API's base URL, or a promise of it (the in-process sandbox starts after the server does). */
+  baseUrl: string | Promise<string>;
   token: string;
   /** Whole-call timeout in ms (connect + headers + body). */
   timeoutMs?: number;
@@ -97,32 +98,54 @@ interface CallOptions {
   retryable: boolean;
 }
 
+let undiciPromise: Promise<typeof import('undici')> | undefined;
+export function loadUndici(): Promise<typeof import('undici')> {
+  undiciPromise ??= import('undici');
+  return undiciPromise;
+}
+
 export class DfiClient {
-  readonly baseUrl: string;
+  #baseUrl: string | undefined;
+  readonly #baseUrlReady: Promise<string>;
   readonly label: string;
   readonly #token: string;
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
   readonly #maxRetryWaitMs: number;
-  readonly #agent: Agent;
+  #agent: Agent | undefined;
+  readonly #connectTimeoutMs: number;
 
   constructor(opts: DfiClientOptions) {
-    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    const strip = (u: string) => u.replace(/\/+$/, '');
+    if (typeof opts.baseUrl === 'string') this.#baseUrl = strip(opts.baseUrl);
+    this.#baseUrlReady = Promise.resolve(opts.baseUrl).then((u) => (this.#baseUrl = strip(u)));
+    this.#baseUrlReady.catch(() => undefined);
     this.#token = opts.token;
     this.label = opts.label ?? 'the platform';
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
     this.#maxRetries = opts.maxRetries ?? 3;
     this.#maxRetryWaitMs = opts.maxRetryWaitMs ?? 20_000;
-    this.#agent = new Agent({
-      connect: { timeout: Math.min(10_000, this.#timeoutMs) },
+    this.#connectTimeoutMs = Math.min(10_000, this.#timeoutMs);
+  }
+
+  get baseUrl(): string {
+    return this.#baseUrl ?? '(starting)';
+  }
+
+  async close(): Promise<void> {
+    await this.#agent?.close();
+  }
+
+  /** undici, loaded on the first call: it costs ~45 ms that a server start should not pay. */
+  async #http(): Promise<{ request: typeof import('undici').request; agent: Agent }> {
+    const undici = await loadUndici();
+    this.#agent ??= new undici.Agent({
+      connect: { timeout: this.#connectTimeoutMs },
       headersTimeout: this.#timeoutMs,
       bodyTimeout: this.#timeoutMs,
       keepAliveTimeout: 30_000,
     });
-  }
-
-  async close(): Promise<void> {
-    await this.#agent.close();
+    return { request: undici.request, agent: this.#agent };
   }
 
   // ---- Import API -------------------------------------------------------------------------------
@@ -180,7 +203,13 @@ export class DfiClient {
   // ---- plumbing ---------------------------------------------------------------------------------
 
   async #call<S extends z.ZodType>(opts: CallOptions, schema: S): Promise<z.infer<S>> {
-    const url = new URL(this.baseUrl + opts.path);
+    let base: string;
+    try {
+      base = await this.#baseUrlReady;
+    } catch (err) {
+      throw new UserFacingError('backend_error', `${this.label} could not be started: ${describeError(err)}`, { hint: 'See the server log (stderr); restart the server once fixed.' });
+    }
+    const url = new URL(base + opts.path);
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
     const what = `${opts.method} ${opts.path}`;
     const started = Date.now();
@@ -220,11 +249,12 @@ export class DfiClient {
     }
     let sent = false;
     try {
-      const res = await request(url, {
+      const http = await this.#http();
+      const res = await http.request(url, {
         method: opts.method,
         headers,
         body,
-        dispatcher: this.#agent,
+        dispatcher: http.agent,
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
       sent = true;
@@ -284,10 +314,7 @@ export class DfiClient {
   #networkError(err: unknown, what: string, opts: CallOptions, responseStarted: boolean): UserFacingError {
     const code = (err as { code?: string })?.code ?? '';
     const isTimeout =
-      err instanceof undiciErrors.HeadersTimeoutError ||
-      err instanceof undiciErrors.BodyTimeoutError ||
-      (err as Error)?.name === 'TimeoutError' ||
-      code === 'UND_ERR_CONNECT_TIMEOUT';
+      code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || (err as Error)?.name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT';
     const notConnected = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'UND_ERR_CONNECT_TIMEOUT';
     const realImport = opts.method === 'PUT' && opts.query?.dryRun === 'false';
     if (realImport && (!notConnected || responseStarted)) {

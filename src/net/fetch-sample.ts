@@ -6,11 +6,11 @@
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
 import { displayUrl } from '../aws/s3-names.js';
 import { invalidInput, UserFacingError, describeError } from '../errors.js';
 import { sampleFromStream, type Sample } from '../csv/sample.js';
 import { checkAddress, isIpLiteral } from './address-policy.js';
+import { loadUndici } from '../dfi/client.js';
 
 export interface FetchOptions {
   maxBytes: number;
@@ -39,6 +39,7 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
 export async function sampleFromUrl(raw: string, opts: FetchOptions): Promise<Sample> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const maxRedirects = opts.maxRedirects ?? 3;
+  const { Agent, request } = await loadUndici();
   const agent = new Agent({ connect: { lookup: guardedLookup(opts.allowPrivate), timeout: 5_000 }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const signal = AbortSignal.timeout(timeoutMs);
   let url: URL;

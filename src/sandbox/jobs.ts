@@ -12,11 +12,10 @@
  *   file that cannot be read ends the job in `error` after the other files were processed.
  */
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import type { BatchRequest, MetadataSchema, StatusUpdate } from '../dfi/schemas.js';
 import { describeError } from '../errors.js';
 import { compileRowValidator } from '../csv/validate.js';
+import { validateFile, validateStream, type FileOutcome } from '../csv/bulk.js';
 import type { SourceFile } from './sources.js';
 
 export const MAX_LOG_LINES = 20;
@@ -46,51 +45,6 @@ interface JobState {
   logLines: string[];
   extraLogLines: number;
   abort: AbortController;
-}
-
-export interface FileOutcome {
-  name: string;
-  rows: number;
-  valid: number;
-  invalid: number;
-  /** Rows too narrow for the format (a sign that the format does not fit the file). */
-  tooNarrow: number;
-  error?: string;
-}
-
-/** Reads one CSV stream and validates its rows; stops after maxRows rows when given. */
-export async function validateStream(
-  stream: Readable,
-  name: string,
-  validate: (fields: string[]) => string | null,
-  opts: { maxRows?: number; signal?: AbortSignal; onInvalid?: (line: number, why: string) => void; onProgress?: (valid: number, invalid: number) => void },
-): Promise<FileOutcome> {
-  const out: FileOutcome = { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0 };
-  const parser = parse({ relax_column_count: true, skip_empty_lines: true, bom: true, info: true });
-  stream.on('error', (err) => parser.destroy(err));
-  stream.pipe(parser);
-  try {
-    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (opts.signal?.aborted) break;
-      out.rows++;
-      const why = validate(rec.record);
-      if (why === null) out.valid++;
-      else {
-        out.invalid++;
-        if (why.startsWith('the row has')) out.tooNarrow++;
-        opts.onInvalid?.(rec.info.lines, why);
-      }
-      if (opts.onProgress && out.rows % 10_000 === 0) opts.onProgress(out.valid, out.invalid);
-      if (opts.maxRows !== undefined && out.rows >= opts.maxRows) break;
-    }
-  } catch (err) {
-    out.error = describeError(err);
-  } finally {
-    stream.unpipe(parser);
-    stream.destroy();
-    parser.destroy();
-  }
-  return out;
 }
 
 export class JobStore {
@@ -161,16 +115,18 @@ export class JobStore {
         const base = { insert: s.job.insertCount, invalid: s.job.invalidCount };
         let outcome: FileOutcome;
         try {
-          const stream = await file.open();
-          outcome = await validateStream(stream, file.name, (f) => validator.validate(f), {
+          const opts = {
             ...(maxRows !== undefined ? { maxRows } : {}),
             signal: s.abort.signal,
-            onInvalid: (line, why) => this.#rejected(s, `${file.name} line ${line}: ${why}`),
-            onProgress: (valid, invalid) => {
+            onInvalid: (line: number, why: string) => this.#rejected(s, `${file.name} line ${line}: ${why}`),
+            onProgress: (valid: number, invalid: number) => {
               s.job.insertCount = base.insert + valid;
               s.job.invalidCount = base.invalid + invalid;
             },
-          });
+          };
+          outcome = file.path
+            ? await validateFile(file.path, file.name, s.job.format.csv, schema, opts)
+            : await validateStream(await file.open(), file.name, (f) => validator.validate(f), opts);
         } catch (err) {
           outcome = { name: file.name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0, error: describeError(err) };
         }

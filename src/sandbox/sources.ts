@@ -11,13 +11,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { request } from 'undici';
 import { UserFacingError, describeError } from '../errors.js';
+import { loadUndici } from '../dfi/client.js';
 import { displayUrl, globMatcher, normaliseBucket } from '../aws/s3-names.js';
 
 export interface SourceFile {
   /** For logs: `s3://bucket/key` or the URL without its query string. */
   name: string;
+  /** A local file (the S3 folder): can be read in parallel ranges. */
+  path?: string;
   open(): Promise<Readable>;
 }
 
@@ -68,7 +70,8 @@ export async function listS3Files(root: string, bucketInput: string, prefix: str
     .filter((k) => k.startsWith(p) && match(k.slice(p.length)))
     .map((key) => ({
       name: `s3://${bucket}/${key}`,
-      open: async () => fs.createReadStream(path.join(bucketDir, ...key.split('/'))),
+      path: path.join(bucketDir, ...key.split('/')),
+      open: async () => fs.createReadStream(path.join(bucketDir, ...key.split('/')), { highWaterMark: 1 << 20 }),
     }));
 }
 
@@ -84,6 +87,7 @@ export function urlFiles(urls: string[], timeoutMs = 60_000): SourceFile[] {
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserFacingError('source_error', `${displayUrl(u)}: only http and https URLs can be read.`);
       try {
+        const { request } = await loadUndici();
         const res = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
         // Stopping early (a dry run) destroys the body: that must not become an unhandled error.
         res.body.on('error', () => undefined);

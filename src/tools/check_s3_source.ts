@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { parseS3Location } from '../aws/iam.js';
-import { bucketEncryption, bucketPublicAccess, bucketRegion, listMatchingKeys, makeS3Client, readObjectHead, s3Error } from '../aws/s3.js';
 import { invalidInput, UserFacingError } from '../errors.js';
 import { inferCsvFormat } from '../csv/infer.js';
 import { DEFAULT_SAMPLE_BYTES, sampleFromStream } from '../csv/sample.js';
@@ -57,6 +56,7 @@ export const checkS3Source = defineTool({
     const loc = parseS3Location(args.bucket, args.prefix);
     if (!args.glob.trim()) throw invalidInput('glob is empty.', 'Give "*.csv" (files directly under the prefix) or "**/*.csv" (at any depth).');
     const warnings = [...loc.warnings];
+    const { bucketEncryption, bucketPublicAccess, bucketRegion, listMatchingKeys, makeS3Client, readObjectHead, s3Error } = await import('../aws/s3.js');
     const client = await makeS3Client({ region: args.region, profile: args.profile, endpoint: ctx.config.s3Endpoint });
     try {
       const configured = await client.config.region().catch(() => null);

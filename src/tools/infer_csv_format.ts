@@ -4,14 +4,13 @@ import { inferCsvFormat } from '../csv/infer.js';
 import { DEFAULT_SAMPLE_BYTES, MAX_SAMPLE_BYTES, sampleFromPath, sampleFromStream, sampleFromText } from '../csv/sample.js';
 import type { MetadataSchema } from '../dfi/schemas.js';
 import { defineTool, nextStepsSchema } from './tool.js';
-import { listMatchingKeys, makeS3Client, readObjectHead } from '../aws/s3.js';
-import { sampleFromUrl } from '../net/fetch-sample.js';
 
 /** Reads the first bytes of s3://bucket/key, or of the first key under a prefix that the glob matches. */
 async function sampleFromS3(uri: string, glob: string | undefined, maxBytes: number, endpoint: string | undefined) {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(uri)!;
   const bucket = m[1]!;
   let key = m[2] ?? '';
+  const { listMatchingKeys, makeS3Client, readObjectHead } = await import('../aws/s3.js');
   const client = await makeS3Client({ endpoint });
   try {
     if (glob !== undefined || key === '' || key.endsWith('/')) {
@@ -102,7 +101,7 @@ export const inferCsvFormatTool = defineTool({
         : args.path !== undefined
           ? await sampleFromPath(args.path, await ctx.sampleRoots(), maxBytes)
           : args.url !== undefined
-            ? await sampleFromUrl(args.url, { maxBytes, allowPrivate: ctx.config.allowPrivateUrls })
+            ? await (await import('../net/fetch-sample.js')).sampleFromUrl(args.url, { maxBytes, allowPrivate: ctx.config.allowPrivateUrls })
             : await sampleFromS3(args.s3_uri!, args.glob, maxBytes, ctx.config.s3Endpoint);
     if (sample.text.trim() === '') throw invalidInput(`${sample.origin} is empty.`, 'Give a file or sample with at least one data row.');
 

@@ -4,7 +4,7 @@ import { buildBatchRequest, MAX_URLS, type SourceArgs } from '../import/prefligh
 import { isTerminal, type WireSource } from '../dfi/schemas.js';
 import { displayUrl } from '../aws/s3-names.js';
 import { parseS3Location } from '../aws/iam.js';
-import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, presignMatchingKeys, type Presigned } from '../aws/presign.js';
+import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, type Presigned } from '../aws/presign-limits.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 
 export const jobOutputSchema = z
@@ -114,6 +114,7 @@ export const putBatch = defineTool({
     if (args.source.s3_presigned) {
       const ps = args.source.s3_presigned;
       const loc = parseS3Location(ps.bucket, ps.prefix);
+      const { presignMatchingKeys } = await import('../aws/presign.js');
       presigned = await presignMatchingKeys({ ...ps, bucket: loc.bucket, prefix: loc.prefix, expiresIn: ps.expires_in, endpoint: ctx.config.s3Endpoint });
       sourceArgs = { urls: presigned.urls };
     }

@@ -25,7 +25,9 @@ const GUIDE_FORMAT = {
 };
 
 describe("the user guide's flow, over MCP against the sandbox", () => {
-  it('announces the sandbox backend on stderr', () => {
+  it('announces the sandbox backend on stderr', async () => {
+    // The sandbox starts right after the server connects stdio: wait for its announcement.
+    for (let i = 0; i < 100 && !/backend:/.test(mcp.stderr()); i++) await new Promise((r) => setTimeout(r, 20));
     expect(mcp.stderr()).toMatch(/backend: the embedded sandbox at http:\/\/127\.0\.0\.1:\d+/);
   });
 

@@ -72,6 +72,21 @@ describe('prompt, resource and logging', () => {
   });
 });
 
+describe('the prebuilt tools/list payload (npm run build)', () => {
+  it('equals the payload computed from the tool definitions', async () => {
+    const prebuilt = await startMcp(['--sandbox']);
+    const computed = await startMcp(['--sandbox'], { DFI_NO_PREBUILT_TOOLS_LIST: '1' });
+    try {
+      const [a, b] = await Promise.all([prebuilt.client.listTools(), computed.client.listTools()]);
+      expect(a.tools.length).toBe(7);
+      expect(a).toEqual(b);
+    } finally {
+      await prebuilt.close();
+      await computed.close();
+    }
+  });
+});
+
 describe('read-only mode', () => {
   it('leaves out abort_batch and allows dry runs only', async () => {
     const mcp = await startMcp(['--sandbox', '--read-only']);

@@ -1,80 +1,15 @@
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Typed access to the shared s3rver helper (test/helpers/s3-server.mjs).
+// @ts-expect-error plain ESM helper shared with the benchmark
+import * as impl from './s3-server.mjs';
 
-/** Environment for a process that should use the local S3-compatible server, and nothing of the host's AWS set-up. */
-export function s3Env(endpoint: string): Record<string, string> {
-  return {
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_S3: endpoint,
-    AWS_CONFIG_FILE: '/nonexistent/aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+export interface S3Server {
+  endpoint: string;
+  bytesDown(): number;
+  resetBytes(): void;
+  bucket(name: string): Promise<void>;
+  put(bucket: string, key: string, body: string | Buffer, gzip?: boolean): Promise<void>;
+  close(): Promise<void>;
 }
 
-/**
- * A real S3-compatible server (s3rver) on 127.0.0.1, behind a TCP proxy that counts the bytes the
- * server sends, so tests can assert how much of an object was actually read.
- */
-export async function startS3() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfi-s3rver-'));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', fileURLToPath(new URL('./s3rver-child.mjs', import.meta.url)), dir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += String(d);
-      const line = buf.split('\n')[0];
-      if (buf.includes('\n')) resolve((JSON.parse(line!) as { port: number }).port);
-    });
-    child.on('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
-  });
-  let bytesDown = 0;
-  const sockets = new Set<net.Socket>();
-  const proxy = net.createServer((client) => {
-    const upstream = net.connect(port, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    upstream.on('data', (d) => (bytesDown += d.length));
-    client.pipe(upstream).pipe(client);
-    const end = () => (client.destroy(), upstream.destroy());
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  const endpoint = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
-  const admin = new S3Client({
-    endpoint: `http://127.0.0.1:${port}`,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
-  return {
-    endpoint,
-    bytesDown: () => bytesDown,
-    resetBytes: () => void (bytesDown = 0),
-    async bucket(name: string) {
-      await admin.send(new CreateBucketCommand({ Bucket: name }));
-    },
-    async put(bucket: string, key: string, body: string | Buffer, gzip = false) {
-      await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gzip ? gzipSync(body) : body }));
-    },
-    async close() {
-      admin.destroy();
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => proxy.close(() => r()));
-      child.stdin.end();
-      await new Promise((r) => child.once('exit', r));
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+export const s3Env: (endpoint: string) => Record<string, string> = impl.s3Env;
+export const startS3: () => Promise<S3Server> = impl.startS3;

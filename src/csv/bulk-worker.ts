@@ -1,0 +1,15 @@
+/** A worker thread of validateFile: validates one byte range of a file and reports counts and the first rejected rows. */
+import fs from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { MetadataSchema, WireCsvFormat } from '../dfi/schemas.js';
+import { validateStream } from './bulk.js';
+import { compileRowValidator } from './validate.js';
+
+const data = workerData as { file: string; start: number; end: number; format: WireCsvFormat; schema: MetadataSchema; maxSamples: number };
+const validator = compileRowValidator(data.format, data.schema);
+const samples: { line: number; why: string }[] = [];
+const out = await validateStream(fs.createReadStream(data.file, { start: data.start, end: data.end, highWaterMark: 256 * 1024 }), data.file, (f) => validator.validate(f), {
+  onInvalid: (line, why) => void (samples.length < data.maxSamples && samples.push({ line, why })),
+  onProgress: (valid, invalid) => parentPort!.postMessage({ progress: [valid, invalid] }),
+});
+parentPort!.postMessage({ done: { ...out, samples } });

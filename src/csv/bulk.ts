@@ -1,0 +1,185 @@
+/**
+ * Full-file validation, as the sandbox's job runner does it: every record scanned (CsvScanner) and
+ * checked (compileRowValidator), in constant memory. A large local file is split at newlines into
+ * one byte range per core and validated by worker threads; if any range holds a quote (a quoted
+ * newline could sit on the split), the file is validated again on one thread.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { MetadataSchema, WireCsvFormat } from '../dfi/schemas.js';
+import { describeError } from '../errors.js';
+import { CsvScanner } from './scan.js';
+import { compileRowValidator } from './validate.js';
+
+export interface FileOutcome {
+  name: string;
+  rows: number;
+  valid: number;
+  invalid: number;
+  /** Rows too narrow for the format (a sign that the format does not fit the file). */
+  tooNarrow: number;
+  error?: string;
+}
+
+export interface ValidateOptions {
+  maxRows?: number;
+  signal?: AbortSignal;
+  onInvalid?: (line: number, why: string) => void;
+  onProgress?: (valid: number, invalid: number) => void;
+}
+
+/** Files at least this large are split across cores. */
+export const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
+const PROGRESS_EVERY = 50_000;
+const MAX_SAMPLES = 50;
+
+/** Validates one CSV stream, record by record; stops after maxRows records when given. */
+export async function validateStream(
+  stream: Readable,
+  name: string,
+  validate: (fields: string[]) => string | null,
+  opts: ValidateOptions = {},
+): Promise<FileOutcome & { lines: number; sawQuote: boolean }> {
+  const out = { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0, lines: 0, sawQuote: false } as FileOutcome & { lines: number; sawQuote: boolean };
+  const scanner = new CsvScanner((fields, line) => {
+    out.rows++;
+    const why = validate(fields);
+    if (why === null) out.valid++;
+    else {
+      out.invalid++;
+      if (why.startsWith('the row has')) out.tooNarrow++;
+      opts.onInvalid?.(line, why);
+    }
+    if (out.rows % PROGRESS_EVERY === 0) {
+      opts.onProgress?.(out.valid, out.invalid);
+      if (opts.signal?.aborted) return false;
+    }
+    return opts.maxRows === undefined || out.rows < opts.maxRows;
+  });
+  const decoder = new StringDecoder('utf8');
+  try {
+    for await (const chunk of stream) {
+      if (!scanner.feed(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer))) break;
+      if (opts.signal?.aborted) break;
+    }
+    scanner.feed(decoder.end());
+    scanner.end();
+  } catch (err) {
+    out.error = describeError(err);
+  } finally {
+    stream.destroy();
+  }
+  out.lines = scanner.line;
+  out.sawQuote = scanner.sawQuote;
+  return out;
+}
+
+/** The compiled worker script: next to this module in dist/, or in dist/ when running from sources. */
+function workerScript(): string | null {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [path.join(here, 'bulk-worker.js'), path.join(here, '..', '..', 'dist', 'csv', 'bulk-worker.js')]) {
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** Byte offsets that split the file into `parts` ranges, each starting right after a newline. */
+async function splitPoints(file: string, size: number, parts: number): Promise<number[]> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const points = [0];
+    const buf = Buffer.alloc(64 * 1024);
+    for (let i = 1; i < parts; i++) {
+      let at = Math.floor((size * i) / parts);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+        if (bytesRead === 0) return points;
+        const nl = buf.subarray(0, bytesRead).indexOf(10);
+        if (nl !== -1) {
+          points.push(at + nl + 1);
+          break;
+        }
+        at += bytesRead;
+      }
+    }
+    return points;
+  } finally {
+    await fh.close();
+  }
+}
+
+interface RangeResult {
+  rows: number;
+  valid: number;
+  invalid: number;
+  tooNarrow: number;
+  lines: number;
+  sawQuote: boolean;
+  samples: { line: number; why: string }[];
+  error?: string;
+}
+
+function runRange(script: string, data: object, onProgress: (valid: number, invalid: number) => void, signal?: AbortSignal): Promise<RangeResult | null> {
+  return new Promise((resolve) => {
+    // Small heaps: a worker holds one chunk and one record at a time; the garbage is short-lived.
+    const worker = new Worker(script, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 } });
+    const stop = () => void worker.terminate().then(() => resolve(null));
+    signal?.addEventListener('abort', stop, { once: true });
+    worker.on('message', (m: { progress?: [number, number]; done?: RangeResult }) => {
+      if (m.progress) onProgress(...m.progress);
+      if (m.done) {
+        signal?.removeEventListener('abort', stop);
+        void worker.terminate();
+        resolve(m.done);
+      }
+    });
+    worker.on('error', (err) => resolve({ rows: 0, valid: 0, invalid: 0, tooNarrow: 0, lines: 0, sawQuote: false, samples: [], error: describeError(err) }));
+  });
+}
+
+/** Validates a local file, on every core when it is large and read in full. */
+export async function validateFile(file: string, name: string, format: WireCsvFormat, schema: MetadataSchema, opts: ValidateOptions = {}): Promise<FileOutcome> {
+  const validator = compileRowValidator(format, schema);
+  const single = () => validateStream(fs.createReadStream(file, { highWaterMark: 1 << 20 }), name, (f) => validator.validate(f), opts);
+  const size = (await fs.promises.stat(file)).size;
+  const cores = Math.min(4, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+  const script = workerScript();
+  if (opts.maxRows !== undefined || size < PARALLEL_MIN_BYTES || cores < 2 || !script) return single();
+
+  const points = await splitPoints(file, size, cores);
+  const progress = points.map(() => [0, 0] as [number, number]);
+  const results = await Promise.all(
+    points.map((start, i) =>
+      runRange(
+        script,
+        { file, start, end: (points[i + 1] ?? size) - 1, format, schema, maxSamples: MAX_SAMPLES, progressEvery: PROGRESS_EVERY },
+        (valid, invalid) => {
+          progress[i] = [valid, invalid];
+          opts.onProgress?.(progress.reduce((a, p) => a + p[0], 0), progress.reduce((a, p) => a + p[1], 0));
+        },
+        opts.signal,
+      ),
+    ),
+  );
+  if (results.some((r) => r === null)) return { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0 }; // aborted
+  const done = results as RangeResult[];
+  // A quote anywhere: a quoted newline could sit on a split point. Do it again, in order, on one thread.
+  if (done.some((r) => r.sawQuote)) return single();
+  const out: FileOutcome = { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0 };
+  let lineOffset = 0;
+  for (const r of done) {
+    out.rows += r.rows;
+    out.valid += r.valid;
+    out.invalid += r.invalid;
+    out.tooNarrow += r.tooNarrow;
+    for (const s of r.samples) opts.onInvalid?.(s.line + lineOffset, s.why);
+    if (r.error && !out.error) out.error = r.error;
+    lineOffset += r.lines;
+  }
+  return out;
+}
