@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMcp, structured, text, type McpSession } from '../helpers/mcp.js';
-import { BUNDLED, ROLE_ARN } from '../helpers/paths.js';
+import { BUNDLED, GUIDE_FORMAT, ROLE_ARN } from '../helpers/paths.js';
 
 let mcp: McpSession;
 beforeAll(async () => {
@@ -11,18 +11,6 @@ afterAll(async () => {
 });
 
 const SOURCE = { s3: { bucket: 'my_bucket', prefix: 'my_path/', glob: '*.csv', role_arn: ROLE_ARN } };
-const GUIDE_FORMAT = {
-  entity_id: 0,
-  timestamp: 1,
-  longitude: 2,
-  latitude: 3,
-  ipv4: 4,
-  age: 5,
-  home_ipv4: 6,
-  route_id: 7,
-  credit_card_provider: 8,
-  transportation_mode: 9,
-};
 
 describe("the user guide's flow, over MCP against the sandbox", () => {
   it('announces the sandbox backend on stderr', async () => {

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { toWireFormat } from '../../src/csv/format.js';
+import type { MetadataSchema } from '../../src/dfi/schemas.js';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -9,8 +11,9 @@ export const DIST_ENTRY = path.join(ROOT, 'dist', 'index.js');
 /** What the bundled files hold (see scripts/make-examples.mjs). */
 export const BUNDLED = { files: 3, rows: 340, invalid: 10, dryRunChecked: 300, dryRunInvalid: 8 };
 export const ROLE_ARN = 'arn:aws:iam::123456789123:role/my_role';
-export const GUIDE_WIRE_FORMAT = {
-  entityId: 0,
+/** The guide's column map, as put_batch takes it. */
+export const GUIDE_FORMAT = {
+  entity_id: 0,
   timestamp: 1,
   longitude: 2,
   latitude: 3,
@@ -21,3 +24,13 @@ export const GUIDE_WIRE_FORMAT = {
   credit_card_provider: 8,
   transportation_mode: 9,
 };
+/** The metadataSchema of the guide's sample (as in examples/datasets.json, with fewer enum values). */
+export const GUIDE_SCHEMA: MetadataSchema = {
+  ipv4: { type: 'ip', nullable: true },
+  age: { type: 'number', nullable: true, signed: false },
+  home_ipv4: { type: 'ip', nullable: true },
+  route_id: { type: 'number', nullable: false, signed: false },
+  credit_card_provider: { type: 'enum', nullable: true, values: ['visa', 'mastercard'] },
+  transportation_mode: { type: 'enum', nullable: false, values: ['dwelling', 'driving', 'cycling', 'walking'] },
+};
+export const GUIDE_WIRE_FORMAT = toWireFormat(GUIDE_FORMAT);

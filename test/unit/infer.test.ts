@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inferCsvFormat } from '../../src/csv/infer.js';
 import { sampleFromText } from '../../src/csv/sample.js';
-import type { MetadataSchema } from '../../src/dfi/schemas.js';
+import { GUIDE_FORMAT, GUIDE_SCHEMA } from '../helpers/paths.js';
 
 const GUIDE_SAMPLE = `aca5597c-8666-43bf-9c85-0b575ece58ed,1640995676000,51.54191120617028,-0.1136967540230455,,,,0,,dwelling
 aca5597c-8666-43bf-9c85-0b575ece58ed,1640995690000,51.54201796566859,-0.1135628381946958,,,,0,,dwelling
@@ -9,32 +9,13 @@ aca5597c-8666-43bf-9c85-0b575ece58ed,1640995694000,51.54185742565869,-0.11366234
 aca5597c-8666-43bf-9c85-0b575ece58ed,1640995697000,51.542017930249976,-0.1135929190644742,,,,0,,dwelling
 aca5597c-8666-43bf-9c85-0b575ece58ed,1640995700000,51.54181738011452,-0.1136776509308499,,,,0,,dwelling
 `;
-const SCHEMA: MetadataSchema = {
-  ipv4: { type: 'ip', nullable: true },
-  age: { type: 'number', nullable: true, signed: false },
-  home_ipv4: { type: 'ip', nullable: true },
-  route_id: { type: 'number', nullable: false, signed: false },
-  credit_card_provider: { type: 'enum', nullable: true, values: ['visa', 'mastercard'] },
-  transportation_mode: { type: 'enum', nullable: false, values: ['dwelling', 'driving', 'cycling', 'walking'] },
-};
 
 describe('infer_csv_format engine', () => {
   it("maps the user guide's sample to the plausible reading (London), and states the ambiguity", () => {
-    const r = inferCsvFormat(sampleFromText(GUIDE_SAMPLE), { metadataSchema: SCHEMA });
+    const r = inferCsvFormat(sampleFromText(GUIDE_SAMPLE), { metadataSchema: GUIDE_SCHEMA });
     // The guide maps column 2 to longitude, which puts the points in the Indian Ocean; read as
     // latitude 51.54, longitude -0.11 they are in London. Both fit: say so, never hide it.
-    expect(r.file_format).toEqual({
-      entity_id: 0,
-      timestamp: 1,
-      latitude: 2,
-      longitude: 3,
-      ipv4: 4,
-      age: 5,
-      home_ipv4: 6,
-      route_id: 7,
-      credit_card_provider: 8,
-      transportation_mode: 9,
-    });
+    expect(r.file_format).toEqual({ ...GUIDE_FORMAT, latitude: 2, longitude: 3 });
     expect(r.missing).toEqual([]);
     expect(r.dialect).toMatchObject({ delimiter: ',', hasHeader: false });
     const ambiguity = r.warnings.find((w) => w.startsWith('Ambiguous coordinates'));

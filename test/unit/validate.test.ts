@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { compileRowValidator } from '../../src/csv/validate.js';
 import type { MetadataSchema } from '../../src/dfi/schemas.js';
+import { GUIDE_SCHEMA } from '../helpers/paths.js';
 
-const schema: MetadataSchema = {
-  ipv4: { type: 'ip', nullable: true },
-  age: { type: 'number', nullable: true, signed: false },
-  home_ipv4: { type: 'ip', nullable: true },
-  route_id: { type: 'number', nullable: false, signed: false },
-  credit_card_provider: { type: 'enum', nullable: true, values: ['visa', 'mastercard'] },
-  transportation_mode: { type: 'enum', nullable: false, values: ['dwelling', 'driving', 'cycling', 'walking'] },
-  delta: { type: 'number', nullable: true, signed: true },
-};
+const schema: MetadataSchema = { ...GUIDE_SCHEMA, delta: { type: 'number', nullable: true, signed: true } };
 const format = { entityId: 0, timestamp: 1, longitude: 2, latitude: 3, ipv4: 4, age: 5, home_ipv4: 6, route_id: 7, credit_card_provider: 8, transportation_mode: 9, delta: 10 };
 const v = compileRowValidator(format, schema);
 const GUIDE_ROW = 'aca5597c-8666-43bf-9c85-0b575ece58ed,1640995676000,51.54191120617028,-0.1136967540230455,,,,0,,dwelling,';
