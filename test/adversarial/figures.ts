@@ -1,4 +1,11 @@
 import { performance } from 'node:perf_hooks';
+import fc from 'fast-check';
+
+/**
+ * In CI the fuzzers use a fixed seed, so that a red run is reproducible and never a matter of chance;
+ * elsewhere each run draws new inputs (fast-check prints the seed of any failure).
+ */
+if (process.env.CI) fc.configureGlobal({ seed: 20261126 });
 import { UserFacingError } from '../../src/errors.js';
 
 /** What an adversarial run measured; printed at the end of each file (npm run test:adversarial). */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMcp, structured, type McpSession } from '../helpers/mcp.js';
 import { ROLE_ARN } from '../helpers/paths.js';
 
-const ROWS = 300_000;
+const ROWS = 1_000_000;
 let dir: string;
 let mcp: McpSession;
 
