@@ -21,6 +21,8 @@ export interface SandboxOptions {
   s3Root: string;
   /** JSON file with the sandbox's datasets. */
   datasetsFile: string;
+  /** An S3-compatible endpoint to read S3 sources from, instead of the folder (unless a folder was given). */
+  s3Endpoint?: string;
 }
 
 export interface Config {
@@ -160,9 +162,13 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
 
+  const s3RootGiven = v['sandbox-s3-root'] ?? nonEmpty(env.DFI_SANDBOX_S3_ROOT);
+  const s3EndpointRaw = v['s3-endpoint'] ?? nonEmpty(env.AWS_ENDPOINT_URL_S3);
   const sandbox: SandboxOptions = {
-    s3Root: path.resolve(cwd, v['sandbox-s3-root'] ?? nonEmpty(env.DFI_SANDBOX_S3_ROOT) ?? DEFAULT_S3_ROOT),
+    s3Root: path.resolve(cwd, s3RootGiven ?? DEFAULT_S3_ROOT),
     datasetsFile: path.resolve(cwd, v['sandbox-datasets'] ?? nonEmpty(env.DFI_SANDBOX_DATASETS) ?? DEFAULT_DATASETS_FILE),
+    // With an S3-compatible endpoint configured, the sandbox reads S3 sources from it, unless a folder was given.
+    ...(s3EndpointRaw && !s3RootGiven ? { s3Endpoint: parseUrl(s3EndpointRaw, 'the S3 endpoint') } : {}),
   };
 
   if (positionals.length > 0) {
@@ -199,7 +205,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
   const roots = v['sample-root'] ?? rootsFromEnv;
   const timeoutRaw = v['timeout-ms'] ?? nonEmpty(env.DFI_TIMEOUT_MS);
   const elicitRaw = v['elicitation-timeout-ms'] ?? nonEmpty(env.DFI_ELICITATION_TIMEOUT_MS);
-  const s3Endpoint = v['s3-endpoint'] ?? nonEmpty(env.AWS_ENDPOINT_URL_S3);
+  const s3Endpoint = s3EndpointRaw;
 
   const config: Config = {
     backend,

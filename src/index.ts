@@ -23,7 +23,7 @@ async function runSandboxAlone(cmd: Extract<ReturnType<typeof parseCommand>, { k
   registerSecret(cmd.token);
   const { startSandboxServer } = await import('./sandbox/server.js');
   const sandbox = await startSandboxServer({ host: cmd.host, port: cmd.port, ...(cmd.token ? { token: cmd.token } : {}), ...cmd.sandbox });
-  log('info', `sandbox API listening at ${sandbox.url} (buckets: ${cmd.sandbox.s3Root}; datasets: ${cmd.sandbox.datasetsFile}; ${cmd.token ? 'token required: DFI_SANDBOX_TOKEN' : 'any token accepted'})`);
+  log('info', `sandbox API listening at ${sandbox.url} (buckets: ${cmd.sandbox.s3Endpoint ?? cmd.sandbox.s3Root}; datasets: ${cmd.sandbox.datasetsFile}; ${cmd.token ? 'token required: DFI_SANDBOX_TOKEN' : 'any token accepted'})`);
   const stop = () => void sandbox.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -48,7 +48,7 @@ async function serve(config: Config): Promise<void> {
     // Loaded and started off the start-up path: the first tool call waits for it if needed.
     sandboxStarting = import('./sandbox/server.js').then((m) => m.startSandboxServer({ token, ...config.sandbox })).then((s) => {
       sandbox = s;
-      log('info', `backend: the embedded sandbox at ${s.url} (buckets: ${config.sandbox.s3Root}; datasets: ${config.sandbox.datasetsFile}). Set DFI_API_URL and DFI_API_TOKEN to use the real platform.`);
+      log('info', `backend: the embedded sandbox at ${s.url} (buckets: ${config.sandbox.s3Endpoint ?? config.sandbox.s3Root}; datasets: ${config.sandbox.datasetsFile}). Set DFI_API_URL and DFI_API_TOKEN to use the real platform.`);
       return s.url;
     });
     client = new DfiClient({ baseUrl: sandboxStarting, token, timeoutMs: config.requestTimeoutMs, label: 'the sandbox' });

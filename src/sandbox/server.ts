@@ -12,7 +12,7 @@ import { WIRE_CORE } from '../csv/format.js';
 import { ROLE_ARN_RE } from '../aws/arn.js';
 import { loadDatasets, publicDataset, type SandboxDataset } from './datasets.js';
 import { JobStore } from './jobs.js';
-import { listS3Files, unsafeS3Location, urlFiles } from './sources.js';
+import { listRemoteS3Files, listS3Files, unsafeS3Location, urlFiles } from './sources.js';
 
 export const SANDBOX_PRINCIPAL = 'arn:aws:iam::000000000000:role/dfi/dfi-sandbox-import-api';
 export const SANDBOX_EXTERNAL_ID = 'dfi-sandbox-external-id';
@@ -25,6 +25,8 @@ export interface SandboxServerOptions {
   token?: string;
   s3Root: string;
   datasetsFile: string;
+  /** Read S3 sources from this S3-compatible endpoint instead of the folder. */
+  s3Endpoint?: string;
 }
 
 export interface RunningSandbox {
@@ -156,7 +158,11 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Ru
       checkBatch(body, d);
       const state = jobs.create(body, dryRun);
       const files = () =>
-        's3' in body.source ? listS3Files(opts.s3Root, body.source.s3.bucket, body.source.s3.prefix, body.source.s3.glob) : Promise.resolve(urlFiles(body.source.urls));
+        's3' in body.source
+          ? opts.s3Endpoint
+            ? listRemoteS3Files(opts.s3Endpoint, body.source.s3.bucket, body.source.s3.prefix, body.source.s3.glob)
+            : listS3Files(opts.s3Root, body.source.s3.bucket, body.source.s3.prefix, body.source.s3.glob)
+          : Promise.resolve(urlFiles(body.source.urls));
       const schema = d.dataDescription?.metadataSchema ?? {};
       if (dryRun !== false) {
         await jobs.run(state, files, schema);

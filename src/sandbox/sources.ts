@@ -42,6 +42,29 @@ async function walk(dir: string, base: string, out: string[], limit: number): Pr
 
 export const MAX_SOURCE_FILES = 100_000;
 
+/**
+ * S3 sources read from an S3-compatible endpoint (when one is configured) with the process's own AWS
+ * credentials: the sandbox does not assume roles. Same glob semantics as the folder.
+ */
+export async function listRemoteS3Files(endpoint: string, bucketInput: string, prefix: string | undefined, glob: string): Promise<SourceFile[]> {
+  const bucket = normaliseBucket(bucketInput);
+  const { listMatchingKeys, loadSdk, makeS3Client, s3Error } = await import('../aws/s3.js');
+  const client = await makeS3Client({ endpoint });
+  const keys: string[] = [];
+  await listMatchingKeys(client, bucket, prefix?.replace(/^\/+/, '') || undefined, glob, { onKey: (k) => void (keys.length < MAX_SOURCE_FILES && keys.push(k)) });
+  const sdk = await loadSdk();
+  return keys.map((key) => ({
+    name: `s3://${bucket}/${key}`,
+    open: async () => {
+      try {
+        return (await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable;
+      } catch (err) {
+        throw s3Error(err, `reading s3://${bucket}/${key}`, bucket);
+      }
+    },
+  }));
+}
+
 /** Why a bucket or prefix cannot map to a folder inside the root, or null when it can. */
 export function unsafeS3Location(bucketInput: string, prefix: string | undefined): string | null {
   const bucket = normaliseBucket(bucketInput);

@@ -106,6 +106,21 @@ describe('infer_csv_format from S3', () => {
   });
 });
 
+describe('the sandbox with an S3-compatible endpoint configured', () => {
+  it('reads S3 sources from the endpoint: dry run, import, finished with true counts', async () => {
+    const args = {
+      dataset_id: 'gs.dataset-1',
+      source: { s3: { bucket: 'acme-trips', prefix: 'trips/2024/', glob: '**/*.csv', role_arn: 'arn:aws:iam::123456789123:role/my_role' } },
+      file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, route_id: 7, transportation_mode: 9 },
+    };
+    const dry = structured(await mcp.call('put_batch', args));
+    expect(dry.job).toMatchObject({ status: 'success', insertCount: 200, invalidCount: 0 }); // 100 rows from each of a.csv and b.csv
+    const run = structured(await mcp.call('put_batch', { ...args, dry_run: false, confirmation: dry.confirmation.token }));
+    const done = structured(await mcp.call('get_batch', { batch_id: run.job.id, wait_seconds: 30 }));
+    expect(done.job).toMatchObject({ status: 'finished', insertCount: 400, invalidCount: 0 });
+  });
+});
+
 describe('get_aws_trust_policy with a bucket', () => {
   it('writes the files and commands for the IAM set-up', async () => {
     const r = structured(await mcp.call('get_aws_trust_policy', { bucket: 's3://acme-trips/trips/2024/', role_name: 'dfi-import-trips' }));

@@ -43,6 +43,15 @@ describe('configuration', () => {
     expect(serve([]).sampleRoots).toEqual(['/tmp']);
   });
 
+  it('points the sandbox at an S3-compatible endpoint when one is configured, unless a folder is given', () => {
+    expect(serve([], { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569' }).sandbox.s3Endpoint).toBe('http://127.0.0.1:4569');
+    expect(serve(['--sandbox-s3-root', 'buckets'], { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569' }).sandbox).toEqual({
+      s3Root: '/tmp/buckets',
+      datasetsFile: expect.stringMatching(/examples\/datasets\.json$/),
+    });
+    expect(serve([]).sandbox.s3Endpoint).toBeUndefined();
+  });
+
   it('parses the sandbox command', () => {
     const c = parseCommand(['sandbox', '--port', '0'], {}, '/tmp');
     expect(c).toMatchObject({ kind: 'sandbox', port: 0, host: '127.0.0.1' });
