@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UserFacingError } from '../errors.js';
 import { buildBatchRequest, MAX_URLS, type SourceArgs } from '../import/preflight.js';
+import { s3Preflight } from '../import/s3-preflight.js';
 import { isTerminal, type WireSource } from '../dfi/schemas.js';
 import { displayUrl } from '../aws/s3-names.js';
 import { parseS3Location } from '../aws/iam.js';
@@ -123,6 +124,12 @@ export const putBatch = defineTool({
       ? { datasetId: request.datasetId, format: request.format, source: { s3_presigned: { bucket: args.source.s3_presigned!.bucket, prefix: args.source.s3_presigned!.prefix ?? '', glob: args.source.s3_presigned!.glob, keys: presigned.keys } } }
       : request;
     if (presigned) preflight.warnings.push(...presigned.warnings);
+    // A dry run of an S3 source: check it with the person's own credentials too, when they are at hand.
+    if (!real && 's3' in request.source) {
+      const found = await s3Preflight(request.source.s3, { endpoint: ctx.config.s3Endpoint });
+      if (found.check) preflight.checks.push(found.check);
+      preflight.warnings.push(...found.warnings);
+    }
 
     if (real) {
       const permissions = await ctx.client.getPermissions(args.dataset_id).catch(() => undefined);

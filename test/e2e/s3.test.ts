@@ -115,9 +115,26 @@ describe('the sandbox with an S3-compatible endpoint configured', () => {
     };
     const dry = structured(await mcp.call('put_batch', args));
     expect(dry.job).toMatchObject({ status: 'success', insertCount: 200, invalidCount: 0 }); // 100 rows from each of a.csv and b.csv
+    // The dry run also checked the source with the person's own credentials.
+    expect(dry.preflight.checks).toContainEqual({ name: 's3_source', ok: true, message: expect.stringMatching(/^2 file\(s\), \d+ bytes under s3:\/\/acme-trips\/trips\/2024\/ match/) });
     const run = structured(await mcp.call('put_batch', { ...args, dry_run: false, confirmation: dry.confirmation.token }));
     const done = structured(await mcp.call('get_batch', { batch_id: run.job.id, wait_seconds: 30 }));
     expect(done.job).toMatchObject({ status: 'finished', insertCount: 400, invalidCount: 0 });
+  });
+});
+
+describe("put_batch's S3 preflight", () => {
+  it('says before the platform does that a glob matches nothing', async () => {
+    const r = structured(
+      await mcp.call('put_batch', {
+        dataset_id: 'gs.dataset-1',
+        source: { s3: { bucket: 'acme-trips', prefix: 'trips/', glob: '2024.csv', role_arn: 'arn:aws:iam::123456789123:role/my_role' } },
+        file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, route_id: 7, transportation_mode: 9 },
+      }),
+    );
+    expect(r.preflight.checks).toContainEqual(expect.objectContaining({ name: 's3_source', ok: false }));
+    expect(r.preflight.warnings.join('\n')).toMatch(/nothing under s3:\/\/acme-trips\/trips\/ matches "2024\.csv" \(5 keys there\)/);
+    expect(r.job.status).toBe('error'); // and the sandbox agrees
   });
 });
 
