@@ -269,4 +269,3 @@ try {
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
-

@@ -5,6 +5,7 @@
  */
 import { invalidInput } from '../errors.js';
 import { normaliseBucket } from './s3-names.js';
+import { bucketNameProblem, prefixWarning } from './arn.js';
 
 export type PolicyDocument = { Version: string; Statement: Record<string, unknown>[] };
 
@@ -41,13 +42,11 @@ export function parseS3Location(bucketInput: string, prefixInput?: string): S3Lo
     prefix = prefix.replace(/^\/+/, '');
     if (prefix === '') prefix = undefined;
   }
-  if (prefix && !prefix.endsWith('/') && !/[*?]/.test(prefix)) {
-    warnings.push(`The prefix "${prefix}" has no trailing "/": the policy also grants "${prefix}-old/", "${prefix}2/" and any other key that starts with it. Use "${prefix}/" to mean the folder only.`);
-  }
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    if (/^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/.test(bucket)) warnings.push(`"${bucket}" is not a valid name for a new bucket (uppercase or "_"); it can only be an old us-east-1 bucket.`);
-    else throw invalidInput(`"${bucketInput}" is not a valid S3 bucket name.`, 'Give the bucket name, e.g. my-bucket, or an s3://my-bucket/prefix/ URI.');
-  }
+  const sibling = prefixWarning(prefix);
+  if (sibling) warnings.push(sibling);
+  const name = bucketNameProblem(bucket);
+  if (name && 'error' in name) throw invalidInput(name.error);
+  if (name) warnings.push(name.warning);
   return { bucket, prefix, warnings };
 }
 

@@ -5,8 +5,6 @@
 import type { WireCsvFormat } from '../dfi/schemas.js';
 
 export const CORE_FIELDS = ['entity_id', 'timestamp', 'longitude', 'latitude'] as const;
-export const OPTIONAL_FIELDS = ['altitude', 'metadata_id'] as const;
-export type CoreField = (typeof CORE_FIELDS)[number];
 
 const TO_WIRE: Record<string, string> = { entity_id: 'entityId', metadata_id: 'metadataId' };
 const FROM_WIRE: Record<string, string> = { entityId: 'entity_id', metadataId: 'metadata_id' };
@@ -24,9 +22,4 @@ export function fromWireFormat(format: WireCsvFormat): FileFormat {
   const out: FileFormat = {};
   for (const [k, v] of Object.entries(format)) out[FROM_WIRE[k] ?? k] = v;
   return out;
-}
-
-/** Property keys of a wire format: everything that is not a core field. */
-export function propertyKeys(format: WireCsvFormat): string[] {
-  return Object.keys(format).filter((k) => !WIRE_CORE.has(k));
 }

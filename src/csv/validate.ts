@@ -16,9 +16,6 @@ const IPV4_RE = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\
 export function isIPv4(v: string): boolean {
   return IPV4_RE.test(v);
 }
-export function isDecimal(v: string): boolean {
-  return DECIMAL_RE.test(v);
-}
 export function isInteger(v: string): boolean {
   return INT_RE.test(v);
 }

@@ -4,7 +4,7 @@
  * along with the result.
  */
 import picomatch from 'picomatch';
-import { BUCKET_RE, LEGACY_BUCKET_RE, ROLE_ARN_RE } from '../aws/arn.js';
+import { bucketNameProblem, prefixWarning, ROLE_ARN_RE } from '../aws/arn.js';
 import { invalidInput } from '../errors.js';
 import { CORE_FIELDS, toWireFormat, type FileFormat } from '../csv/format.js';
 import type { BatchRequest, Dataset, WireSource } from '../dfi/schemas.js';
@@ -71,19 +71,17 @@ function checkSource(source: SourceArgs, errors: string[], pf: Preflight): WireS
   const s3 = source.s3;
   const bucket = normaliseBucket(s3.bucket);
   if (bucket !== s3.bucket) pf.warnings.push(`bucket "${s3.bucket}" was read as the bucket name "${bucket}".`);
-  if (!BUCKET_RE.test(bucket)) {
-    if (LEGACY_BUCKET_RE.test(bucket)) pf.warnings.push(`"${bucket}" is not a valid name for a new S3 bucket (uppercase or "_"); it can only be an old us-east-1 bucket. Check the name.`);
-    else errors.push(`"${bucket}" is not a valid S3 bucket name (3-63 characters: lowercase letters, digits, "." and "-"). Give the bucket name only, e.g. my-bucket.`);
-  }
+  const name = bucketNameProblem(bucket);
+  if (name && 'error' in name) errors.push(name.error);
+  else if (name) pf.warnings.push(name.warning);
   let prefix = s3.prefix;
   if (prefix !== undefined) {
     if (/^s3:\/\//i.test(prefix)) errors.push(`prefix "${prefix}" must be a key prefix, not an s3:// URI: give the part after the bucket name.`);
     const trimmed = prefix.replace(/^\/+/, '');
     if (trimmed !== prefix) pf.warnings.push(`prefix "${prefix}": the leading "/" was removed (S3 keys do not start with one).`);
     prefix = trimmed || undefined;
-    if (prefix && !prefix.endsWith('/')) {
-      pf.warnings.push(`prefix "${prefix}" has no trailing "/": it also matches keys such as "${prefix}-old/..." or "${prefix}2/...". Use "${prefix}/" to mean the folder.`);
-    }
+    const sibling = prefixWarning(prefix);
+    if (sibling) pf.warnings.push(sibling);
   } else {
     pf.warnings.push('No prefix: the whole bucket is scanned for files that match the glob.');
   }

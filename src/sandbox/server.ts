@@ -4,7 +4,6 @@
  * with `dfi-ingest-mcp sandbox --port N`.
  */
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { BatchRequestSchema, type BatchRequest } from '../dfi/schemas.js';
 import { UserFacingError, describeError } from '../errors.js';
@@ -238,8 +237,4 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Ru
       await Promise.allSettled(running);
     },
   };
-}
-
-export function randomSandboxToken(): string {
-  return `sandbox-${randomBytes(18).toString('base64url')}`;
 }
