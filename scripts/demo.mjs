@@ -42,7 +42,7 @@ try {
   await client.connect(transport);
   const { tools } = await client.listTools();
   out(bold('dfi-ingest-mcp demo: the user guide\'s four steps against the embedded sandbox'));
-  out(`server: ${(serverLog.join('').match(/backend: [^(]*/) ?? ['backend: ?'])[0].trim()}`);
+  out(`server: ${client.getInstructions()?.match(/Backend: [^.(]*/)?.[0] ?? 'backend not announced'}`);
   out(`tools: ${tools.map((t) => t.name).join(', ')}`);
 
   out(bold('\n1. Get the AWS trust policy'));

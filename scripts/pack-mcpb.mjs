@@ -13,7 +13,7 @@ const out = path.join(root, 'dfi-ingest-mcp.mcpb');
 const mcpb = path.join(root, 'node_modules', '.bin', 'mcpb');
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 try {
-  for (const item of ['dist', 'examples', 'docs', 'package.json', 'package-lock.json', 'manifest.json', 'README.md']) {
+  for (const item of ['dist', 'examples', 'docs', 'package.json', 'package-lock.json', 'manifest.json', 'README.md', 'LICENSE', 'icon.png']) {
     fs.cpSync(path.join(root, item), path.join(stage, item), { recursive: true });
   }
   // Production dependencies only, from the npm cache when it has them.

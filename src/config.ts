@@ -98,9 +98,15 @@ function envFlag(env: NodeJS.ProcessEnv, name: string): boolean {
   return v !== undefined && TRUE.has(v.trim().toLowerCase());
 }
 
+/**
+ * A bundle host (MCPB) that leaves an optional field empty may pass its placeholder through
+ * unexpanded: `${user_config.api_url}` is "not set", never a value.
+ */
+const UNEXPANDED_PLACEHOLDER = /^\$\{user_config\.[^}]*\}$/;
+
 function nonEmpty(v: string | undefined): string | undefined {
   const t = v?.trim();
-  return t ? t : undefined;
+  return t && !UNEXPANDED_PLACEHOLDER.test(t) ? t : undefined;
 }
 
 function parseUrl(value: string, what: string): string {

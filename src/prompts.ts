@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { PACKAGE_ROOT } from './config.js';
 
 export const GUIDE_URI = 'dfi://docs/importing-data-from-aws-s3';
@@ -26,14 +27,17 @@ export function setupS3IngestionText(a: { dataset_id: string; bucket: string; pr
   ].join('\n');
 }
 
-export function registerPrompts(server: McpServer): void {
+/** Completes a partly typed dataset id: ids (and names) of the datasets the token can see. */
+export type DatasetIdCompleter = (typed: string) => Promise<string[]>;
+
+export function registerPrompts(server: McpServer, completeDatasetId: DatasetIdCompleter): void {
   server.registerPrompt(
     'setup_s3_ingestion',
     {
       title: 'Import CSV files from S3 into a DFI dataset',
       description: "Walks through the user guide's four steps with the tools: trust policy and IAM role, file check, column map, dry run, import, follow-up.",
       argsSchema: {
-        dataset_id: z.string().min(1).describe('The target dataset, e.g. gs.dataset-1'),
+        dataset_id: completable(z.string().min(1).describe('The target dataset, e.g. gs.dataset-1'), (typed) => completeDatasetId(typed ?? '')),
         bucket: z.string().min(1).describe('The bucket, e.g. acme-trips'),
         prefix: z.string().optional().describe('The key prefix, e.g. trips/2024/'),
       },

@@ -84,7 +84,7 @@ export const inferCsvFormatTool = defineTool({
     nextSteps: nextStepsSchema,
   }),
   quotesUntrustedData: true,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(args, ctx) {
     const given = [args.sample, args.path, args.url, args.s3_uri].filter((x) => x !== undefined).length;
     if (given !== 1) {

