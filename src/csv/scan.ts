@@ -15,7 +15,7 @@ function countQuotes(s: string, from: number, to: number): number {
   return n;
 }
 
-export function parseQuotedRecord(record: string): string[] {
+export function parseQuotedRecord(record: string, delimiter = ','): string[] {
   const fields: string[] = [];
   const n = record.length;
   let i = 0;
@@ -39,7 +39,7 @@ export function parseQuotedRecord(record: string): string[] {
           break;
         }
       }
-      const comma = record.indexOf(',', i);
+      const comma = record.indexOf(delimiter, i);
       if (comma === -1) {
         fields.push(value + record.slice(i));
         return fields;
@@ -47,7 +47,7 @@ export function parseQuotedRecord(record: string): string[] {
       fields.push(value + record.slice(i, comma));
       i = comma + 1;
     } else {
-      const comma = record.indexOf(',', i);
+      const comma = record.indexOf(delimiter, i);
       if (comma === -1) {
         fields.push(record.slice(i));
         return fields;
@@ -66,7 +66,8 @@ export class CsvScanner {
   /** Whether any record had a quote (a parallel split at newlines is only safe without). */
   sawQuote = false;
 
-  constructor(private readonly onRecord: OnRecord) {}
+  /** `delimiter`: one character; the platform's is the comma (recipes of prepare_files read others). */
+  constructor(private readonly onRecord: OnRecord, private readonly delimiter = ',') {}
 
   get line(): number {
     return this.#line;
@@ -97,7 +98,7 @@ export class CsvScanner {
         const end = nl > pos && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
         const start = pos;
         pos = nl + 1;
-        if (end > start && !this.onRecord(s.slice(start, end).split(','), this.#line)) return this.#stop();
+        if (end > start && !this.onRecord(s.slice(start, end).split(this.delimiter), this.#line)) return this.#stop();
         continue;
       }
       // A record with quotes ends at the first newline where the quotes balance.
@@ -116,7 +117,7 @@ export class CsvScanner {
       this.#line += lines;
       const record = s.slice(pos, end > pos && s.charCodeAt(end - 1) === 13 ? end - 1 : end);
       pos = end + 1;
-      if (record.length > 0 && !this.onRecord(parseQuotedRecord(record), this.#line)) return this.#stop();
+      if (record.length > 0 && !this.onRecord(parseQuotedRecord(record, this.delimiter), this.#line)) return this.#stop();
     }
     this.#carry = s.slice(pos);
     return true;
@@ -130,7 +131,7 @@ export class CsvScanner {
     if (rest.length === 0) return;
     this.#line += 1 + (rest.match(/\n/g)?.length ?? 0);
     if (rest.includes('"')) this.sawQuote = true;
-    this.onRecord(rest.includes('"') ? parseQuotedRecord(rest) : rest.split(','), this.#line);
+    this.onRecord(rest.includes('"') ? parseQuotedRecord(rest, this.delimiter) : rest.split(this.delimiter), this.#line);
   }
 
   #stop(): false {
