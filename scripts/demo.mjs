@@ -53,7 +53,7 @@ try {
   ]);
 
   out(bold('\n2-3. Create or pick a role and attach the policy (the person runs these; the sandbox does not assume roles)'));
-  for (const f of iam.files) out(`  save ${f.name} (${f.content.length} bytes)`);
+  for (const f of iam.files) out(`  save ${f.name} (${JSON.stringify(iam[f.document], null, 2).length + 1} bytes, from ${f.document})`);
   for (const c of iam.commands.newRole) out(`  $ ${c.command}`);
 
   out(bold('\n4. Set up the ingestion job'));

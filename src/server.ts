@@ -12,7 +12,7 @@ import type { DfiClient } from './dfi/client.js';
 import { ConfirmationStore } from './import/confirmations.js';
 import { registerPrompts } from './prompts.js';
 import { setLogSink } from './log.js';
-import { runTool, type ToolContext, type ToolDefinition } from './tools/tool.js';
+import { presentTool, runTool, type ToolContext, type ToolDefinition } from './tools/tool.js';
 import { getAwsTrustPolicy } from './tools/get_aws_trust_policy.js';
 import { inferCsvFormatTool } from './tools/infer_csv_format.js';
 import { putBatch } from './tools/put_batch.js';
@@ -79,7 +79,7 @@ export function buildServer(deps: ServerDeps): McpServer {
     if (tool.enabled && !tool.enabled(deps.config)) continue;
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations },
+      { title: tool.title, ...presentTool(tool, deps.config), inputSchema: tool.input, outputSchema: tool.output },
       async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
         const token = extra._meta?.progressToken;
         const canElicit = server.server.getClientCapabilities()?.elicitation !== undefined;
@@ -106,7 +106,7 @@ export function buildServer(deps: ServerDeps): McpServer {
     );
   }
   registerPrompts(server, datasetIdCompleter(deps.client));
-  compactToolList(server);
+  compactToolList(server, deps.config);
   // Log lines go to stderr always, and to the client as MCP log messages at the level it asked for.
   setLogSink((level, message) => {
     // Only once the client has initialized: before that, stdout carries nothing it did not ask for.
@@ -178,7 +178,7 @@ export function enabledTools(config: Config): string[] {
  * dist/tools-list.json, used when its fingerprint matches the compiled tools; otherwise it is
  * computed on the first call and kept.
  */
-function compactToolList(server: McpServer): void {
+function compactToolList(server: McpServer, config: Config): void {
   type Handler = (req: unknown, extra: unknown) => Promise<{ tools: Record<string, unknown>[] }>;
   const handlers = (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers;
   const original = handlers?.get('tools/list');
@@ -200,7 +200,8 @@ function compactToolList(server: McpServer): void {
     if (cached) return cached;
     const registered = (server as unknown as { _registeredTools: Record<string, { enabled: boolean }> })._registeredTools;
     const enabled = new Set(Object.entries(registered).filter(([, t]) => t.enabled).map(([n]) => n));
-    const prebuilt = readPrebuiltToolList();
+    // The prebuilt payload describes the default configuration; read-only mode presents some tools differently.
+    const prebuilt = config.readOnly ? null : readPrebuiltToolList();
     if (prebuilt) {
       cached = { tools: prebuilt.filter((t) => enabled.has(String(t.name))) };
       return cached;

@@ -57,7 +57,7 @@ export function checkTrustPolicy(policy: unknown): TrustPolicyReport {
           name: 'valid_json',
           ok: false,
           severity: 'error',
-          message: 'The policy as sent is not valid JSON (trailing commas); AWS would reject it. Use the repaired document in "files" (trailing commas removed, nothing else changed).',
+          message: 'The policy as sent is not valid JSON (trailing commas); AWS would reject it. Save trustPolicyDocument instead: the same policy with the trailing commas removed, nothing else changed.',
         });
       } catch (err) {
         checks.push({ name: 'valid_json', ok: false, severity: 'error', message: `The policy is not valid JSON and could not be repaired: ${(err as Error).message}. Ask General System support for the policy.` });

@@ -25,7 +25,10 @@ export const getAwsTrustPolicy = defineTool({
     externalId: z.string().nullable(),
     principal: z.string().nullable(),
     accessPolicy: z.record(z.string(), z.unknown()).optional(),
-    files: z.array(z.looseObject({ name: z.string(), content: z.string() })),
+    /** The files the commands read, and which document of this result each one holds (saved as indented JSON). */
+    files: z.array(z.object({ name: z.string(), document: z.enum(['trustPolicy', 'trustPolicyDocument', 'accessPolicy']) })),
+    /** The trust policy as a JSON document, when the platform sent it as text (parsed, or repaired: see checks). */
+    trustPolicyDocument: z.record(z.string(), z.unknown()).optional(),
     commands: z
       .object({ newRole: commandSchema, existingRole: commandSchema }),
     roleName: z.string(),
@@ -56,15 +59,15 @@ export const getAwsTrustPolicy = defineTool({
     if (args.kms_key_arn) warnings.push('The KMS key policy must also allow this role to use the key (kms:Decrypt); the role policy alone is not enough for a key in another account or with a restrictive key policy.');
 
     const files = [
-      ...(report.document ? [{ name: 'trust-policy.json', content: `${JSON.stringify(report.document, null, 2)}\n` }] : []),
-      ...(accessPolicy ? [{ name: 'access-policy.json', content: `${JSON.stringify(accessPolicy, null, 2)}\n` }] : []),
+      ...(report.document ? [{ name: 'trust-policy.json', document: report.document === trustPolicy ? ('trustPolicy' as const) : ('trustPolicyDocument' as const) }] : []),
+      ...(accessPolicy ? [{ name: 'access-policy.json', document: 'accessPolicy' as const }] : []),
     ];
     const commands = buildCommands(roleName, accessPolicy !== undefined);
     const failed = report.checks.filter((c) => !c.ok && c.severity === 'error' && c.name !== 'valid_json');
     const nextSteps = failed.length
       ? [`Do not attach this policy: ${failed.map((c) => c.name).join(', ')} failed (see checks). Contact General System support.`]
       : [
-          `Save ${files.map((f) => f.name).join(' and ')} (the content in files) in the folder where the commands will run.`,
+          `Save ${files.map((f) => `${f.document} as ${f.name}`).join(' and ')} (JSON, exactly as returned) in the folder where the commands will run.`,
           'Run commands.newRole for a new role, or commands.existingRole for a role that exists, in order. The CLI needs the file:// prefix shown.',
           location
             ? `Then call check_s3_source with bucket "${location.bucket}"${location.prefix ? `, prefix "${location.prefix}"` : ''} and the glob, to check the files with your own credentials.`
@@ -74,6 +77,7 @@ export const getAwsTrustPolicy = defineTool({
         ];
     return {
       trustPolicy,
+      ...(report.document && report.document !== trustPolicy ? { trustPolicyDocument: report.document } : {}),
       checks: report.checks,
       externalId: report.externalId,
       principal: report.principal,

@@ -15,7 +15,7 @@ export const getBatch = defineTool({
   name: 'get_batch',
   title: 'Follow an import job',
   description:
-    'An import job: status, insertCount, invalidCount, log, history (newest first), terminal. With wait_seconds (<= 50) it polls until the job ends, with progress notifications. Call after put_batch until terminal is true. Example: {"batch_id": "6f6dcbb3-9746-4722-a642-6aeccdb2ad4f", "wait_seconds": 30}',
+    'An import job: status, insertCount, invalidCount, log, history (newest first), terminal (without the source and format put_batch already returned). With wait_seconds (<= 50) it polls until the job ends, with progress notifications. Call after put_batch until terminal is true. Example: {"batch_id": "6f6dcbb3-9746-4722-a642-6aeccdb2ad4f", "wait_seconds": 30}',
   input: z
     .object({
       batch_id: z.string().min(1).max(200).describe("put_batch's job.id"),
@@ -54,6 +54,8 @@ export const getBatch = defineTool({
         ? [`The import finished: ${job.insertCount ?? '?'} rows inserted, ${job.invalidCount ?? '?'} invalid.${(job.invalidCount ?? 0) > 0 ? ' job.log names the first rejected rows and why.' : ''}`]
         : [`The job ended with status "${job.status}": read job.log for the reason.`]
       : [`Still ${job.status} (${job.insertCount ?? 0} rows so far). Call get_batch again with wait_seconds ${MAX_WAIT_SECONDS}.`];
-    return { job, history, terminal, waitedSeconds: Math.round((Date.now() - started) / 100) / 10, nextSteps };
+    // source and format were returned by put_batch; repeating them on every poll only fills the context.
+    const { source: _source, format: _format, ...polled } = job;
+    return { job: polled, history, terminal, waitedSeconds: Math.round((Date.now() - started) / 100) / 10, nextSteps };
   },
 });

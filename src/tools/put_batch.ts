@@ -100,6 +100,7 @@ export const putBatch = defineTool({
   }),
   quotesUntrustedData: true,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  dryRunsOnlyWhenReadOnly: true,
   async handler(args, ctx) {
     const dryRun = args.dry_run;
     const real = dryRun === false;

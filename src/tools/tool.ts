@@ -38,6 +38,11 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   annotations: ToolAnnotations;
   /** Left out of tools/list when this says no (e.g. abort_batch in --read-only). */
   enabled?: (config: Config) => boolean;
+  /**
+   * In --read-only mode the tool stays, for dry runs only: it is then shown as read-only, and its
+   * description says so (see `presentTool`).
+   */
+  dryRunsOnlyWhenReadOnly?: boolean;
   /** Its results quote content read from files, URLs or job logs (untrusted data). */
   quotesUntrustedData?: boolean;
   handler: (args: z.infer<I>, ctx: ToolContext) => Promise<z.infer<O>>;
@@ -45,6 +50,15 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
 
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
   return def;
+}
+
+/** How a tool is shown in tools/list under this configuration: honest about what it may do. */
+export function presentTool(def: ToolDefinition<any, any>, config: Config): { description: string; annotations: ToolAnnotations } {
+  if (!(config.readOnly && def.dryRunsOnlyWhenReadOnly)) return { description: def.description, annotations: def.annotations };
+  return {
+    description: `Read-only mode: this server only dry-runs (dry_run false is refused; nothing is imported or written). ${def.description}`,
+    annotations: { ...def.annotations, readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  };
 }
 
 /** `nextSteps` is part of every result. */
@@ -88,7 +102,8 @@ export async function runTool<I extends z.ZodObject, O extends z.ZodObject>(
     const result = boundResult(redactValue(await def.handler(args, ctx)), cuts) as Record<string, unknown>;
     log('debug', `${def.name}: done in ${Date.now() - started} ms`);
     const notes = [...(def.quotesUntrustedData ? [UNTRUSTED_NOTE] : []), ...(cuts.length ? [`Truncated: ${cuts.slice(0, 5).join('; ')}${cuts.length > 5 ? `; and ${cuts.length - 5} more` : ''}.`] : [])];
-    let json = JSON.stringify(result, null, 2);
+    // Compact: the text is for the model, which reads JSON without indentation; structuredContent carries the same data.
+    let json = JSON.stringify(result);
     if (json.length > MAX_TEXT_CHARS) {
       json = `${json.slice(0, MAX_TEXT_CHARS)}\n… [text cut at ${MAX_TEXT_CHARS} of ${json.length} characters; the whole result is in structuredContent]`;
     }

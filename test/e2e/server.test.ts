@@ -174,11 +174,13 @@ describe('stdout belongs to the protocol', () => {
     send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'get_aws_trust_policy', arguments: {} } });
     send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'infer_csv_format', arguments: { path: 'examples/s3/my_bucket/my_path/trips-2.csv' } } });
     const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && !out.includes('"id":4')) await new Promise((r) => setTimeout(r, 50));
+    // Both calls answered (in either order), before stdin closes.
+    const answered = () => ['3', '4'].every((id) => out.includes(`"id":${id}}`));
+    while (Date.now() < deadline && !answered()) await new Promise((r) => setTimeout(r, 50));
     child.stdin.end();
     await new Promise((r) => child.on('exit', r));
     const lines = out.split('\n').filter(Boolean);
-    expect(lines.length).toBe(4);
+    expect(lines.filter((l) => JSON.parse(l).id !== undefined).map((l) => JSON.parse(l).id).sort()).toEqual([1, 2, 3, 4]);
     for (const line of lines) expect(JSON.parse(line).jsonrpc).toBe('2.0');
   });
 });
