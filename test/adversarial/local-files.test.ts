@@ -30,7 +30,7 @@ describe('local files stay inside the allowed folders', () => {
     const mcp = await startMcp(['--sandbox', '--sample-root', path.join(base, 'allowed')]);
     const call = (a: Record<string, unknown>) => mcp.call('infer_csv_format', a);
     try {
-      expect(await infer(call, path.join(base, 'allowed', 'sub', 'ok.csv'))).toMatch(/"latitude": 2/);
+      expect(await infer(call, path.join(base, 'allowed', 'sub', 'ok.csv'))).toMatch(/"latitude":2/);
       expect(await infer(call, path.join(base, 'allowed', '..', 'outside', 'secret.csv'))).toMatch(/outside the folders this server may read/);
       expect(await infer(call, path.join(base, 'allowed', 'escape.csv'))).toMatch(/outside the folders this server may read/);
       const started = Date.now();
@@ -51,12 +51,12 @@ describe('local files stay inside the allowed folders', () => {
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [DIST_ENTRY, '--sandbox'], cwd: base, env, stderr: 'ignore' }));
     const call = async (a: Record<string, unknown>) => (await client.callTool({ name: 'infer_csv_format', arguments: a })) as CallToolResult;
     try {
-      expect(await infer(call, path.join(base, 'outside', 'secret.csv'))).toMatch(/"latitude": 2/);
+      expect(await infer(call, path.join(base, 'outside', 'secret.csv'))).toMatch(/"latitude":2/);
       expect(await infer(call, path.join(base, 'allowed', 'sub', 'ok.csv'))).toMatch(/outside the folders/);
       roots = [{ uri: pathToFileURL(path.join(base, 'allowed')).href, name: 'allowed' }];
       await client.sendRootsListChanged();
       await new Promise((r) => setTimeout(r, 100));
-      expect(await infer(call, path.join(base, 'allowed', 'sub', 'ok.csv'))).toMatch(/"latitude": 2/);
+      expect(await infer(call, path.join(base, 'allowed', 'sub', 'ok.csv'))).toMatch(/"latitude":2/);
       expect(await infer(call, path.join(base, 'outside', 'secret.csv'))).toMatch(/outside the folders/);
     } finally {
       await client.close();
