@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidInput } from './errors.js';
 import type { LogLevel } from './log.js';
+import { defaultStateDir } from './state/paths.js';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_S3_ROOT = path.join(PACKAGE_ROOT, 'examples', 's3');
@@ -23,6 +24,8 @@ export interface SandboxOptions {
   datasetsFile: string;
   /** An S3-compatible endpoint to read S3 sources from, instead of the folder (unless a folder was given). */
   s3Endpoint?: string;
+  /** The state folder (the same as `Config.stateDir`); the sandbox keeps its own parts under it: see src/state/paths.ts. */
+  stateDir: string;
 }
 
 export interface Config {
@@ -45,6 +48,11 @@ export interface Config {
   requestTimeoutMs: number;
   /** How long put_batch waits for the person to answer a confirmation request (elicitation). */
   elicitationTimeoutMs: number;
+  /**
+   * The state folder (absolute): the import ledger and the sandbox's jobs and points live under it.
+   * Use `statePath(config.stateDir, part)` from src/state/paths.ts for its sub-folders.
+   */
+  stateDir: string;
 }
 
 export type Command =
@@ -81,6 +89,10 @@ Sandbox:
   --sandbox-datasets FILE        the sandbox's datasets JSON      (env DFI_SANDBOX_DATASETS)
   --port N                       with "sandbox": the port (default 8080; 0 picks a free one)
   --host H                       with "sandbox": the address to bind (default 127.0.0.1)
+
+State:
+  --state-dir DIR                folder for the import ledger and the sandbox's jobs (env DFI_STATE_DIR;
+                                 default: the OS's application-data folder, e.g. ~/.local/share/dfi-ingest-mcp)
 
 Other:
   --s3-endpoint URL              S3-compatible endpoint            (env AWS_ENDPOINT_URL_S3)
@@ -157,6 +169,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
         'elicitation-timeout-ms': { type: 'string' },
         'sandbox-s3-root': { type: 'string' },
         'sandbox-datasets': { type: 'string' },
+        'state-dir': { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
       },
@@ -168,11 +181,17 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
 
+  if (v['state-dir'] !== undefined && !v['state-dir'].trim()) {
+    throw invalidInput('--state-dir is empty.', 'Give a folder, e.g. --state-dir ~/.dfi-ingest-mcp, or leave it out for the default.');
+  }
+  const stateDirGiven = v['state-dir'] ?? nonEmpty(env.DFI_STATE_DIR);
+  const stateDir = stateDirGiven !== undefined ? path.resolve(cwd, stateDirGiven) : defaultStateDir();
   const s3RootGiven = v['sandbox-s3-root'] ?? nonEmpty(env.DFI_SANDBOX_S3_ROOT);
   const s3EndpointRaw = v['s3-endpoint'] ?? nonEmpty(env.AWS_ENDPOINT_URL_S3);
   const sandbox: SandboxOptions = {
     s3Root: path.resolve(cwd, s3RootGiven ?? DEFAULT_S3_ROOT),
     datasetsFile: path.resolve(cwd, v['sandbox-datasets'] ?? nonEmpty(env.DFI_SANDBOX_DATASETS) ?? DEFAULT_DATASETS_FILE),
+    stateDir,
     // With an S3-compatible endpoint configured, the sandbox reads S3 sources from it, unless a folder was given.
     ...(s3EndpointRaw && !s3RootGiven ? { s3Endpoint: parseUrl(s3EndpointRaw, 'the S3 endpoint') } : {}),
   };
@@ -224,6 +243,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     sandbox,
     requestTimeoutMs: timeoutRaw === undefined ? 30_000 : parsePositiveInt(timeoutRaw, '--timeout-ms', 100, 600_000),
     elicitationTimeoutMs: elicitRaw === undefined ? 45_000 : parsePositiveInt(elicitRaw, '--elicitation-timeout-ms', 100, 55_000),
+    stateDir,
     ...(s3Endpoint ? { s3Endpoint: parseUrl(s3Endpoint, 'the S3 endpoint') } : {}),
   };
   if (backend === 'platform') {

@@ -26,6 +26,8 @@ export interface SandboxServerOptions {
   datasetsFile: string;
   /** Read S3 sources from this S3-compatible endpoint instead of the folder. */
   s3Endpoint?: string;
+  /** The state folder; the sandbox keeps its parts under it (src/state/paths.ts). Absent: nothing outlives the process. */
+  stateDir?: string;
 }
 
 export interface RunningSandbox {

@@ -9,6 +9,7 @@ import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotoc
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMcp, text } from '../helpers/mcp.js';
 import { DIST_ENTRY } from '../helpers/paths.js';
+import { serverEnv } from '../helpers/env.js';
 
 let base: string;
 const CSV = 'id,time,lat,lon\na,1700000000000,48.85,2.35\na,1700000001000,48.86,2.36\n';
@@ -44,7 +45,7 @@ describe('local files stay inside the allowed folders', () => {
   });
 
   it("with MCP roots: the client's roots decide", async () => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DFI_'))) as Record<string, string>;
+    const env = serverEnv();
     const client = new Client({ name: 'rooted', version: '1' }, { capabilities: { roots: { listChanged: true } } });
     let roots = [{ uri: pathToFileURL(path.join(base, 'outside')).href, name: 'outside' }];
     client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots }));

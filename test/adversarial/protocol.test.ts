@@ -3,13 +3,14 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMcp } from '../helpers/mcp.js';
 import { DIST_ENTRY, ROLE_ARN, ROOT } from '../helpers/paths.js';
+import { serverEnv } from '../helpers/env.js';
 import { Figures } from './figures.js';
 
 const figures = new Figures('MCP over stdio (fuzzed tool calls, hostile stdin)', 30_000);
 afterAll(() => {
   process.stdout.write(`\n${figures.line()}\n`);
 });
-const env = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DFI_'))) as Record<string, string>;
+const env = () => serverEnv();
 
 describe('hostile input on stdin', () => {
   it('garbage, truncated and oversized messages never crash the server nor reach stdout', async () => {

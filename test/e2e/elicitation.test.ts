@@ -4,6 +4,7 @@ import { ElicitRequestSchema, type CallToolResult, type ElicitResult } from '@mo
 import { afterEach, describe, expect, it } from 'vitest';
 import { structured, text } from '../helpers/mcp.js';
 import { DIST_ENTRY, ROLE_ARN, ROOT } from '../helpers/paths.js';
+import { serverEnv } from '../helpers/env.js';
 
 const ARGS = {
   dataset_id: 'gs.dataset-1',
@@ -18,7 +19,7 @@ afterEach(async () => {
 
 /** A client that supports elicitation and answers with `answer` (or never, when it returns a pending promise). */
 async function connect(answer: (message: string) => Promise<ElicitResult>) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DFI_'))) as Record<string, string>;
+  const env = serverEnv();
   const transport = new StdioClientTransport({ command: process.execPath, args: [DIST_ENTRY, '--sandbox', '--elicitation-timeout-ms', '1500'], cwd: ROOT, env, stderr: 'pipe' });
   client = new Client({ name: 'eliciting-client', version: '1.0.0' }, { capabilities: { elicitation: {} } });
   const asked: string[] = [];

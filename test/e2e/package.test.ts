@@ -6,9 +6,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_ARN, ROOT } from '../helpers/paths.js';
+import { serverEnv } from '../helpers/env.js';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DFI_') && !k.startsWith('npm_'))) as Record<string, string>;
+const env = serverEnv({}, (k) => k.startsWith('npm_'));
 let dir: string;
 let files: string[];
 let tarball: string;

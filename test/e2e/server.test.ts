@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxServer, type RunningSandbox } from '../../src/sandbox/server.js';
 import { startMcp, structured, text } from '../helpers/mcp.js';
 import { DIST_ENTRY, EXAMPLES_DATASETS, EXAMPLES_S3, ROLE_ARN, ROOT } from '../helpers/paths.js';
+import { serverEnv } from '../helpers/env.js';
 
-const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DFI_'))) as Record<string, string>;
+const cleanEnv = () => serverEnv();
 
 describe('the tool contract', () => {
   it('lists the tools with output schemas and honest annotations (snapshot)', async () => {
@@ -131,6 +132,7 @@ describe('the command line', () => {
     expect(r.status).toBe(0);
     const c = JSON.parse(r.stdout);
     expect(c.config).toMatchObject({ backend: 'platform', apiUrl: 'https://api.example.com', readOnly: true, apiToken: `set (${token.length} characters, from DFI_API_TOKEN)` });
+    expect(c.config.stateDir).toMatch(/dfi-state-/); // the test's own state folder, from DFI_STATE_DIR
     expect(c.tools).not.toContain('abort_batch');
     expect(r.stdout + r.stderr).not.toContain(token);
   });

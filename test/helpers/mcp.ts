@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { DIST_ENTRY, ROOT } from './paths.js';
+import { serverEnv } from './env.js';
 
 export interface McpSession {
   client: Client;
@@ -12,9 +13,7 @@ export interface McpSession {
 
 /** The built server, spoken to over stdio by the SDK's real client. */
 export async function startMcp(args: string[] = ['--sandbox'], env: Record<string, string> = {}): Promise<McpSession> {
-  const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DFI_')) base[k] = v;
-  const transport = new StdioClientTransport({ command: process.execPath, args: [DIST_ENTRY, ...args], cwd: ROOT, env: { ...base, ...env }, stderr: 'pipe' });
+  const transport = new StdioClientTransport({ command: process.execPath, args: [DIST_ENTRY, ...args], cwd: ROOT, env: serverEnv(env), stderr: 'pipe' });
   const chunks: string[] = [];
   transport.stderr?.on('data', (d) => chunks.push(String(d)));
   const client = new Client({ name: 'dfi-ingest-mcp-tests', version: '1.0.0' });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/config.js';
 import { UserFacingError } from '../../src/errors.js';
+import { defaultStateDir, statePath } from '../../src/state/paths.js';
+import path from 'node:path';
 
 const serve = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
   const c = parseCommand(argv, env, '/tmp');
@@ -45,11 +47,31 @@ describe('configuration', () => {
 
   it('points the sandbox at an S3-compatible endpoint when one is configured, unless a folder is given', () => {
     expect(serve([], { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569' }).sandbox.s3Endpoint).toBe('http://127.0.0.1:4569');
-    expect(serve(['--sandbox-s3-root', 'buckets'], { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569' }).sandbox).toEqual({
+    expect(serve(['--sandbox-s3-root', 'buckets'], { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569', DFI_STATE_DIR: '/s' }).sandbox).toEqual({
       s3Root: '/tmp/buckets',
       datasetsFile: expect.stringMatching(/examples\/datasets\.json$/),
+      stateDir: '/s',
     });
     expect(serve([]).sandbox.s3Endpoint).toBeUndefined();
+  });
+
+  it('takes the state folder from --state-dir or DFI_STATE_DIR, else from the OS conventions', () => {
+    expect(serve(['--state-dir', 'state']).stateDir).toBe('/tmp/state');
+    expect(serve([], { DFI_STATE_DIR: '/var/dfi' }).stateDir).toBe('/var/dfi');
+    expect(serve(['--state-dir', '/flag'], { DFI_STATE_DIR: '/env' }).stateDir).toBe('/flag');
+    expect(serve([], { DFI_STATE_DIR: '  ' }).stateDir).toBe(defaultStateDir());
+    expect(path.isAbsolute(defaultStateDir())).toBe(true);
+    expect(path.basename(defaultStateDir())).toMatch(/^dfi-ingest-mcp$|^Data$/);
+    // The sandbox gets the same folder, and the sandbox command takes the flag too.
+    expect(serve(['--state-dir', '/s']).sandbox.stateDir).toBe('/s');
+    expect(parseCommand(['sandbox', '--state-dir', '/s'], {}, '/tmp')).toMatchObject({ kind: 'sandbox', sandbox: { stateDir: '/s' } });
+    expect(() => serve(['--state-dir', ''])).toThrow(/--state-dir/);
+  });
+
+  it('lays out the state folder: one sub-folder per owner', () => {
+    expect(statePath('/s', 'ledger')).toBe('/s/ledger');
+    expect(statePath('/s', 'sandboxJobs')).toBe('/s/sandbox/jobs');
+    expect(statePath('/s', 'sandboxPoints')).toBe('/s/sandbox/points');
   });
 
   it('parses the sandbox command', () => {
