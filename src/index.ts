@@ -10,6 +10,7 @@ import { UserFacingError, describeError } from './errors.js';
 import { log, registerSecret, setLogLevel } from './log.js';
 import { buildServer, enabledTools, VERSION } from './server.js';
 import { ResilientStdioTransport } from './stdio-transport.js';
+import { displayProxy, proxyFor, proxySettings } from './net/proxy.js';
 import type { RunningSandbox } from './sandbox/server.js';
 import { loadDatasets } from './sandbox/datasets.js';
 
@@ -37,9 +38,11 @@ async function serve(config: Config): Promise<void> {
   let label: string;
   if (config.backend === 'platform') {
     registerSecret(config.apiToken);
-    client = new DfiClient({ baseUrl: config.apiUrl!, token: config.apiToken!, timeoutMs: config.requestTimeoutMs, label: 'the platform' });
+    const proxy = proxyFor(new URL(config.apiUrl!));
+    if (proxy) registerSecret(new URL(proxy).password || undefined);
+    client = new DfiClient({ baseUrl: config.apiUrl!, token: config.apiToken!, timeoutMs: config.requestTimeoutMs, label: 'the platform', proxy });
     label = 'the platform';
-    log('info', `backend: the DFI platform at ${config.apiUrl} (token from DFI_API_TOKEN)`);
+    log('info', `backend: the DFI platform at ${config.apiUrl} (token from DFI_API_TOKEN)${proxy ? `, through the proxy ${displayProxy(proxy)}` : ''}`);
   } else {
     const token = `sandbox-${randomBytes(18).toString('base64url')}`;
     registerSecret(token);
@@ -90,7 +93,9 @@ async function main(): Promise<void> {
   if (cmd.kind === 'help') return void process.stdout.write(HELP);
   if (cmd.kind === 'version') return void process.stdout.write(`${VERSION}\n`);
   if (cmd.kind === 'print-config') {
-    return void process.stdout.write(`${JSON.stringify({ version: VERSION, config: describeConfig(cmd.config), tools: enabledTools(cmd.config) }, null, 2)}\n`);
+    const proxies = proxySettings();
+    const proxy = { https: proxies.https ? displayProxy(proxies.https) : 'direct', http: proxies.http ? displayProxy(proxies.http) : 'direct', noProxy: proxies.noProxy };
+    return void process.stdout.write(`${JSON.stringify({ version: VERSION, config: describeConfig(cmd.config), proxy, tools: enabledTools(cmd.config) }, null, 2)}\n`);
   }
   try {
     if (cmd.kind === 'sandbox') await runSandboxAlone(cmd);

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UserFacingError, describeError } from '../errors.js';
 import { globMatcher } from './s3-names.js';
+import { awsProxyAgents } from '../net/proxy.js';
 
 export interface S3Options {
   region?: string | undefined;
@@ -34,7 +35,7 @@ export async function makeS3Client(opts: S3Options): Promise<S3Client> {
     ...(!opts.region && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION ? { region: 'us-east-1' } : {}),
     followRegionRedirects: true,
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, ...(await awsProxyAgents(opts.endpoint)) },
   });
 }
 

@@ -11,7 +11,7 @@
  * - The token is sent only to the configured origin (redirects are not followed) and is redacted from
  *   everything the platform sends back.
  */
-import type { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { UserFacingError, describeError } from '../errors.js';
 import { log, redact } from '../log.js';
@@ -41,6 +41,8 @@ export interface DfiClientOptions {
   maxRetryWaitMs?: number;
   /** Where the backend is, for messages: "the platform" or "the sandbox". */
   label?: string;
+  /** A forward proxy to reach the API through (see src/net/proxy.ts); direct when absent. */
+  proxy?: string | undefined;
 }
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -112,8 +114,9 @@ export class DfiClient {
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
   readonly #maxRetryWaitMs: number;
-  #agent: Agent | undefined;
+  #agent: Dispatcher | undefined;
   readonly #connectTimeoutMs: number;
+  readonly #proxy: string | undefined;
 
   constructor(opts: DfiClientOptions) {
     const strip = (u: string) => u.replace(/\/+$/, '');
@@ -126,6 +129,7 @@ export class DfiClient {
     this.#maxRetries = opts.maxRetries ?? 3;
     this.#maxRetryWaitMs = opts.maxRetryWaitMs ?? 20_000;
     this.#connectTimeoutMs = Math.min(10_000, this.#timeoutMs);
+    this.#proxy = opts.proxy;
   }
 
   get baseUrl(): string {
@@ -137,14 +141,11 @@ export class DfiClient {
   }
 
   /** undici, loaded on the first call: it costs ~45 ms that a server start should not pay. */
-  async #http(): Promise<{ request: typeof import('undici').request; agent: Agent }> {
+  async #http(): Promise<{ request: typeof import('undici').request; agent: Dispatcher }> {
     const undici = await loadUndici();
-    this.#agent ??= new undici.Agent({
-      connect: { timeout: this.#connectTimeoutMs },
-      headersTimeout: this.#timeoutMs,
-      bodyTimeout: this.#timeoutMs,
-      keepAliveTimeout: 30_000,
-    });
+    const options = { connect: { timeout: this.#connectTimeoutMs }, headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs, keepAliveTimeout: 30_000 };
+    // Through a proxy: https as a CONNECT tunnel (the token travels inside TLS), http as absolute URLs.
+    this.#agent ??= this.#proxy ? new undici.ProxyAgent({ uri: this.#proxy, ...options }) : new undici.Agent(options);
     return { request: undici.request, agent: this.#agent };
   }
 
