@@ -21,10 +21,11 @@ import { abortBatch } from './tools/abort_batch.js';
 import { getDataset } from './tools/get_dataset.js';
 import { checkS3Source } from './tools/check_s3_source.js';
 import { listDatasets, matchesText } from './tools/list_datasets.js';
+import { checkAwsRole } from './tools/check_aws_role.js';
 
 export { VERSION } from './config.js';
 
-export const TOOLS: ToolDefinition<any, any>[] = [getAwsTrustPolicy, inferCsvFormatTool, putBatch, getBatch, abortBatch, listDatasets, getDataset, checkS3Source];
+export const TOOLS: ToolDefinition<any, any>[] = [getAwsTrustPolicy, inferCsvFormatTool, putBatch, getBatch, abortBatch, listDatasets, getDataset, checkS3Source, checkAwsRole];
 
 export interface ServerDeps {
   config: Config;

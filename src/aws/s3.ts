@@ -177,6 +177,13 @@ export type EncryptionInfo = {
   status: 'sse-s3' | 'sse-kms' | 'none' | 'unknown';
   kmsKeyId: string | null;
   detail: string;
+  /** With status unknown: the permission your identity lacked to read it, when that was the cause. */
+  missingPermission?: string;
+};
+
+const isDenied = (err: unknown): boolean => {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'AccessDenied' || e.$metadata?.httpStatusCode === 403;
 };
 
 export async function bucketEncryption(client: S3Client, bucket: string): Promise<EncryptionInfo> {
@@ -196,13 +203,20 @@ export async function bucketEncryption(client: S3Client, bucket: string): Promis
   } catch (err) {
     const code = (err as { name?: string }).name;
     if (code === 'ServerSideEncryptionConfigurationNotFoundError') return { status: 'none', kmsKeyId: null, detail: 'No default encryption.' };
-    return { status: 'unknown', kmsKeyId: null, detail: `Could not read the default encryption (${code ?? describeError(err)}); if objects use SSE-KMS, the role needs kms:Decrypt.` };
+    return {
+      status: 'unknown',
+      kmsKeyId: null,
+      detail: `Could not read the default encryption (${code ?? describeError(err)}); if objects use SSE-KMS, the role needs kms:Decrypt.`,
+      ...(isDenied(err) ? { missingPermission: 's3:GetEncryptionConfiguration' } : {}),
+    };
   }
 }
 
 export type PublicAccessInfo = {
   status: 'blocked' | 'not_blocked' | 'public' | 'unknown';
   detail: string;
+  /** With status unknown: the permission your identity lacked to read it, when that was the cause. */
+  missingPermission?: string;
 };
 
 export async function bucketPublicAccess(client: S3Client, bucket: string): Promise<PublicAccessInfo> {
@@ -225,6 +239,31 @@ export async function bucketPublicAccess(client: S3Client, bucket: string): Prom
     if (code === 'NoSuchPublicAccessBlockConfiguration') {
       return { status: 'not_blocked', detail: 'No public access block on the bucket; the platform refuses public buckets and files. Turn on Block Public Access.' };
     }
-    return { status: 'unknown', detail: `Could not read the public access settings (${code ?? describeError(err)}).` };
+    return {
+      status: 'unknown',
+      detail: `Could not read the public access settings (${code ?? describeError(err)}).`,
+      ...(isDenied(err) ? { missingPermission: 's3:GetBucketPublicAccessBlock' } : {}),
+    };
+  }
+}
+
+/**
+ * The bucket policy: the document, null when the bucket has none, or why it could not be read
+ * (`denied`: your identity lacks s3:GetBucketPolicy; `unsupported`: an S3-compatible server without policies).
+ */
+export async function bucketPolicy(
+  client: S3Client,
+  bucket: string,
+): Promise<{ ok: true; policy: Record<string, unknown> | null } | { ok: false; denied: boolean; detail: string }> {
+  const sdk = await loadSdk();
+  try {
+    const res = await client.send(new sdk.GetBucketPolicyCommand({ Bucket: bucket }));
+    const doc = JSON.parse(res.Policy ?? 'null') as unknown;
+    if (!doc || typeof doc !== 'object') return { ok: false, denied: false, detail: 'the bucket policy is not a JSON document' };
+    return { ok: true, policy: doc as Record<string, unknown> };
+  } catch (err) {
+    const code = (err as { name?: string }).name;
+    if (code === 'NoSuchBucketPolicy') return { ok: true, policy: null };
+    return { ok: false, denied: isDenied(err), detail: `${code ?? 'error'}: ${describeError(err)}` };
   }
 }

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { ROLE_ARN_RE } from '../aws/arn.js';
+import { parseS3Location } from '../aws/iam.js';
+import { checkTrustPolicy } from '../aws/trust-policy.js';
+import { invalidInput, UserFacingError } from '../errors.js';
+import { defineTool, nextStepsSchema } from './tool.js';
+
+const checkLine = z.object({
+  name: z.string(),
+  status: z.enum(['passed', 'failed', 'could_not_check']),
+  message: z.string(),
+  missingPermission: z.string().optional(),
+  fix: z.object({ change: z.enum(['add', 'replace', 'remove']), statement: z.record(z.string(), z.unknown()), file: z.string().optional() }).optional(),
+});
+
+export const checkAwsRole = defineTool({
+  name: 'check_aws_role',
+  title: "Check the person's IAM role before the first import",
+  description:
+    "Read-only, with the person's own AWS credentials, before the first put_batch of an s3 source: may the platform assume role_arn (trust policy: the platform's principal and ExternalId, no wildcard) and read the files with it (s3:ListBucket on the prefix, s3:GetBucketLocation, s3:GetObject on the first matching keys, kms:Decrypt), and does the bucket policy, Block Public Access or the KMS key policy stand in the way? One line per check: passed, failed (with the statement to add and the document to save in files, and commands) or could_not_check (with the permission the person lacks). Example: {\"role_arn\": \"arn:aws:iam::111122223333:role/dfi-import\", \"bucket\": \"acme-trips\", \"prefix\": \"2024/\", \"glob\": \"*.csv\"}",
+  input: z
+    .object({
+      role_arn: z.string().min(1).max(2048).describe('arn:aws:iam::<account>:role/<name>'),
+      bucket: z.string().min(1).max(1024).describe('name or s3://bucket/prefix/'),
+      prefix: z.string().max(1024).optional(),
+      glob: z.string().min(1).max(512).describe("put_batch's glob"),
+      sample_keys: z.number().int().min(1).max(10).default(3).describe('matching keys to check s3:GetObject on'),
+      profile: z.string().min(1).max(128).optional().describe('AWS profile'),
+      region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional(),
+    })
+    .strict(),
+  output: z.object({
+    role: z.string(),
+    checkedAs: z.string().nullable(),
+    evaluatedWith: z.string(),
+    summary: z.object({ passed: z.number(), failed: z.number(), couldNotCheck: z.number() }),
+    checks: z.array(checkLine),
+    files: z.array(z.looseObject({ name: z.string(), content: z.string() })),
+    commands: z.array(z.object({ step: z.string(), command: z.string() })),
+    warnings: z.array(z.string()),
+    nextSteps: nextStepsSchema,
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  quotesUntrustedData: true,
+  async handler(args, ctx) {
+    const roleArn = args.role_arn.trim();
+    if (!ROLE_ARN_RE.test(roleArn)) {
+      throw invalidInput(`role_arn "${roleArn}" is not an IAM role ARN.`, 'It looks like arn:aws:iam::111122223333:role/dfi-import (aws iam get-role --role-name <name> --query Role.Arn --output text prints it).');
+    }
+    const loc = parseS3Location(args.bucket, args.prefix);
+    if (!args.glob.trim()) throw invalidInput('glob is empty.', 'Give "*.csv" (files directly under the prefix) or "**/*.csv" (at any depth).');
+    const platform = await platformTrust(ctx.client);
+    const { checkRole } = await import('../aws/role-check.js');
+    const report = await checkRole({
+      roleArn,
+      bucket: loc.bucket,
+      prefix: loc.prefix,
+      glob: args.glob,
+      sampleKeys: args.sample_keys,
+      profile: args.profile,
+      region: args.region,
+      s3Endpoint: ctx.config.s3Endpoint,
+      platform,
+    });
+    const count = (s: string) => report.checks.filter((c) => c.status === s).length;
+    const summary = { passed: count('passed'), failed: count('failed'), couldNotCheck: count('could_not_check') };
+    const lacking = [...new Set(report.checks.flatMap((c) => (c.status === 'could_not_check' && c.missingPermission ? [c.missingPermission] : [])))];
+    const nextSteps: string[] = [];
+    if (summary.failed) {
+      nextSteps.push(
+        `${summary.failed} check(s) failed: ${report.checks.filter((c) => c.status === 'failed').map((c) => c.name).join(', ')}. Show the person each message.`,
+        report.files.length
+          ? `To fix: save ${report.files.map((f) => f.name).join(', ')} (the content in files), then run commands in order with credentials that may change IAM${report.files.some((f) => f.name === 'bucket-policy.json' || f.name === 'key-policy.json') ? ', S3 and KMS' : ''}. This tool changed nothing.`
+          : 'Fix what the messages say; this tool changed nothing.',
+        'Then call check_aws_role again with the same arguments.',
+      );
+    }
+    if (lacking.length) {
+      nextSteps.push(
+        `${summary.couldNotCheck} check(s) could not be made with your credentials (missing: ${lacking.join('; ')}). These are not failures: ask an AWS administrator for read access (e.g. the AWS managed policies IAMReadOnlyAccess and SecurityAudit), or pass profile for an identity that has it.`,
+      );
+    }
+    if (!summary.failed) {
+      nextSteps.push(
+        `Nothing failed${summary.couldNotCheck ? ' among what could be checked' : ''}: dry-run put_batch with source.s3 {"bucket": "${loc.bucket}"${loc.prefix ? `, "prefix": "${loc.prefix}"` : ''}, "glob": "${args.glob}", "role_arn": "${roleArn}"}.`,
+      );
+    }
+    return { role: report.role, checkedAs: report.checkedAs, evaluatedWith: report.evaluatedWith, summary, checks: report.checks, files: report.files, commands: report.commands, warnings: [...loc.warnings, ...report.warnings], nextSteps };
+  },
+});
+
+/** The platform's principal and ExternalId, exactly as get_aws_trust_policy reads them. */
+export async function platformTrust(client: { getAwsTrustPolicy(): Promise<unknown> }): Promise<{ principal: string; externalId: string; document: Record<string, unknown> }> {
+  const report = checkTrustPolicy(await client.getAwsTrustPolicy());
+  if (!report.document || !report.principal || report.principal === '*' || !report.externalId) {
+    throw new UserFacingError('platform_trust_policy', "the platform's trust policy has no role principal or no ExternalId, so a role cannot be checked against it.", {
+      hint: 'Call get_aws_trust_policy to see its checks, and contact General System support.',
+    });
+  }
+  return { principal: report.principal, externalId: report.externalId, document: report.document };
+}
