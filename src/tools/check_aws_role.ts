@@ -17,14 +17,14 @@ export const checkAwsRole = defineTool({
   name: 'check_aws_role',
   title: "Check the person's IAM role before the first import",
   description:
-    "Read-only, with the person's own AWS credentials, before the first put_batch of an s3 source: may the platform assume role_arn (trust policy: the platform's principal and ExternalId, no wildcard) and read the files with it (s3:ListBucket on the prefix, s3:GetBucketLocation, s3:GetObject on the first matching keys, kms:Decrypt), and does the bucket policy, Block Public Access or the KMS key policy stand in the way? One line per check: passed, failed (with the statement to add and the document to save in files, and commands) or could_not_check (with the permission the person lacks). Example: {\"role_arn\": \"arn:aws:iam::111122223333:role/dfi-import\", \"bucket\": \"acme-trips\", \"prefix\": \"2024/\", \"glob\": \"*.csv\"}",
+    "Before the first s3 import, read-only with the person's own AWS credentials: may the platform assume role_arn (trust: its principal and ExternalId) and read the files (s3:ListBucket, GetBucketLocation, GetObject on the first keys, kms:Decrypt), or does the bucket policy, public access or key policy refuse it? Per check: passed, failed (fix, files, commands) or could_not_check (missingPermission). Example: {\"role_arn\": \"arn:aws:iam::111122223333:role/dfi-import\", \"bucket\": \"acme-trips\", \"prefix\": \"2024/\", \"glob\": \"*.csv\"}",
   input: z
     .object({
       role_arn: z.string().min(1).max(2048).describe('arn:aws:iam::<account>:role/<name>'),
       bucket: z.string().min(1).max(1024).describe('name or s3://bucket/prefix/'),
       prefix: z.string().max(1024).optional(),
       glob: z.string().min(1).max(512).describe("put_batch's glob"),
-      sample_keys: z.number().int().min(1).max(10).default(3).describe('matching keys to check s3:GetObject on'),
+      sample_keys: z.number().int().min(1).max(10).default(3).describe('keys to check GetObject on'),
       profile: z.string().min(1).max(128).optional().describe('AWS profile'),
       region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional(),
     })

@@ -72,7 +72,8 @@ export const getAwsTrustPolicy = defineTool({
           location
             ? `Then call check_s3_source with bucket "${location.bucket}"${location.prefix ? `, prefix "${location.prefix}"` : ''} and the glob, to check the files with your own credentials.`
             : 'Call again with bucket (and prefix) for a least-privilege access policy and the put-role-policy command.',
-          'Then infer_csv_format on a file, and put_batch with role_arn = the ARN that aws iam get-role prints.',
+          'Once the role is set up, check_aws_role with role_arn = the ARN that aws iam get-role prints (and the same bucket, prefix and glob) checks it before the first import.',
+          'Then infer_csv_format on a file, and put_batch with that role_arn.',
           'If the person cannot create or edit IAM roles (this needs IAM administrator rights), skip the role: put_batch with source.s3_presigned presigns the files with their own read access instead.',
         ];
     return {

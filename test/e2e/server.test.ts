@@ -12,7 +12,7 @@ describe('the tool contract', () => {
     const mcp = await startMcp(['--sandbox']);
     try {
       const { tools } = await mcp.client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(['get_aws_trust_policy', 'infer_csv_format', 'put_batch', 'get_batch', 'abort_batch', 'list_datasets', 'get_dataset', 'check_s3_source']);
+      expect(tools.map((t) => t.name)).toEqual(['get_aws_trust_policy', 'infer_csv_format', 'put_batch', 'get_batch', 'abort_batch', 'list_datasets', 'get_dataset', 'check_s3_source', 'check_aws_role']);
       for (const t of tools) {
         expect(t.outputSchema, t.name).toBeDefined();
         expect(t.inputSchema.additionalProperties, `${t.name} inputs are strict`).toBe(false);
@@ -79,7 +79,7 @@ describe('the prebuilt tools/list payload (npm run build)', () => {
     const computed = await startMcp(['--sandbox'], { DFI_NO_PREBUILT_TOOLS_LIST: '1' });
     try {
       const [a, b] = await Promise.all([prebuilt.client.listTools(), computed.client.listTools()]);
-      expect(a.tools.length).toBe(8);
+      expect(a.tools.length).toBe(9);
       expect(a).toEqual(b);
     } finally {
       await prebuilt.close();
