@@ -7,7 +7,9 @@
  * HTTPS, from outside the person's network) is what every policy is evaluated against.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { UserFacingError } from '../errors.js';
 import { buildAccessPolicy, INLINE_POLICY_NAME, type PolicyDocument } from './iam.js';
+import { checkTrustPolicy } from './trust-policy.js';
 import { callerIdentity, getKey, getRole, getRolePolicies, makeRoleClients, simulatePrincipal, type NamedPolicy, type Read, type RoleClients, type RoleInfo, type SimDecision } from './iam-read.js';
 import { evaluate, evaluatorName, loadEvaluator, type EvalOutcome, type Policy, type StatementRef } from './policy-eval.js';
 
@@ -651,6 +653,17 @@ function keyPolicyCheck(
     message: `The key policy of ${k.arn} does not let the role use the key: it neither names the role nor delegates to the account's IAM policies (arn:aws:iam::${k.account}:root). The files are SSE-KMS encrypted, so reads would fail with AccessDenied. Add the statement.`,
     fix: { change: 'add', statement, file: 'key-policy.json' },
   };
+}
+
+/** The platform's principal and ExternalId, exactly as get_aws_trust_policy reads them. */
+export async function platformTrust(client: { getAwsTrustPolicy(): Promise<unknown> }): Promise<{ principal: string; externalId: string; document: Record<string, unknown> }> {
+  const report = checkTrustPolicy(await client.getAwsTrustPolicy());
+  if (!report.document || !report.principal || report.principal === '*' || !report.externalId) {
+    throw new UserFacingError('platform_trust_policy', "the platform's trust policy has no role principal or no ExternalId, so a role cannot be checked against it.", {
+      hint: 'Call get_aws_trust_policy to see its checks, and contact General System support.',
+    });
+  }
+  return { principal: report.principal, externalId: report.externalId, document: report.document };
 }
 
 export type { Policy };

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { ROLE_ARN_RE } from '../aws/arn.js';
 import { parseS3Location } from '../aws/iam.js';
-import { checkTrustPolicy } from '../aws/trust-policy.js';
-import { invalidInput, UserFacingError } from '../errors.js';
+import { invalidInput } from '../errors.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 
 const checkLine = z.object({
@@ -10,21 +9,21 @@ const checkLine = z.object({
   status: z.enum(['passed', 'failed', 'could_not_check']),
   message: z.string(),
   missingPermission: z.string().optional(),
-  fix: z.object({ change: z.enum(['add', 'replace', 'remove']), statement: z.record(z.string(), z.unknown()), file: z.string().optional() }).optional(),
+  fix: z.record(z.string(), z.unknown()).optional().describe('change, statement, file'),
 });
 
 export const checkAwsRole = defineTool({
   name: 'check_aws_role',
-  title: "Check the person's IAM role before the first import",
+  title: 'Check the IAM role before the first import',
   description:
-    "Before the first s3 import, read-only with the person's own AWS credentials: may the platform assume role_arn (trust: its principal and ExternalId) and read the files (s3:ListBucket, GetBucketLocation, GetObject on the first keys, kms:Decrypt), or does the bucket policy, public access or key policy refuse it? Per check: passed, failed (fix, files, commands) or could_not_check (missingPermission). Example: {\"role_arn\": \"arn:aws:iam::111122223333:role/dfi-import\", \"bucket\": \"acme-trips\", \"prefix\": \"2024/\", \"glob\": \"*.csv\"}",
+    "Before the first s3 import, read-only, with the person's AWS credentials: may the platform assume role_arn (trust policy, ExternalId) and read the files (ListBucket, GetBucketLocation, GetObject, kms:Decrypt), or do the bucket policy, public access or key policy refuse it? Each check: passed, failed (fix, files, commands) or could_not_check (missingPermission). Example: {\"role_arn\": \"arn:aws:iam::111122223333:role/dfi-import\", \"bucket\": \"acme-trips\", \"prefix\": \"2024/\", \"glob\": \"*.csv\"}",
   input: z
     .object({
-      role_arn: z.string().min(1).max(2048).describe('arn:aws:iam::<account>:role/<name>'),
+      role_arn: z.string().max(2048),
       bucket: z.string().min(1).max(1024).describe('name or s3://bucket/prefix/'),
       prefix: z.string().max(1024).optional(),
       glob: z.string().min(1).max(512).describe("put_batch's glob"),
-      sample_keys: z.number().int().min(1).max(10).default(3).describe('keys to check GetObject on'),
+      sample_keys: z.number().int().min(1).max(10).default(3),
       profile: z.string().min(1).max(128).optional().describe('AWS profile'),
       region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional(),
     })
@@ -49,8 +48,8 @@ export const checkAwsRole = defineTool({
     }
     const loc = parseS3Location(args.bucket, args.prefix);
     if (!args.glob.trim()) throw invalidInput('glob is empty.', 'Give "*.csv" (files directly under the prefix) or "**/*.csv" (at any depth).');
+    const { checkRole, platformTrust } = await import('../aws/role-check.js');
     const platform = await platformTrust(ctx.client);
-    const { checkRole } = await import('../aws/role-check.js');
     const report = await checkRole({
       roleArn,
       bucket: loc.bucket,
@@ -88,14 +87,3 @@ export const checkAwsRole = defineTool({
     return { role: report.role, checkedAs: report.checkedAs, evaluatedWith: report.evaluatedWith, summary, checks: report.checks, files: report.files, commands: report.commands, warnings: [...loc.warnings, ...report.warnings], nextSteps };
   },
 });
-
-/** The platform's principal and ExternalId, exactly as get_aws_trust_policy reads them. */
-export async function platformTrust(client: { getAwsTrustPolicy(): Promise<unknown> }): Promise<{ principal: string; externalId: string; document: Record<string, unknown> }> {
-  const report = checkTrustPolicy(await client.getAwsTrustPolicy());
-  if (!report.document || !report.principal || report.principal === '*' || !report.externalId) {
-    throw new UserFacingError('platform_trust_policy', "the platform's trust policy has no role principal or no ExternalId, so a role cannot be checked against it.", {
-      hint: 'Call get_aws_trust_policy to see its checks, and contact General System support.',
-    });
-  }
-  return { principal: report.principal, externalId: report.externalId, document: report.document };
-}
