@@ -14,6 +14,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { describeError, UserFacingError } from '../errors.js';
+import { awsProxyAgents } from '../net/proxy.js';
 import { s3Error } from './s3.js';
 
 export type Read<T> =
@@ -34,18 +35,20 @@ export interface RoleClients {
   destroy(): void;
 }
 
-const common = (opts: AwsReadOptions) => ({
+/** Client settings; `endpoint` is where the requests go (the SDK's AWS_ENDPOINT_URL_<SERVICE>, or AWS's host), for the proxy decision. */
+const common = async (opts: AwsReadOptions, endpoint: string) => ({
   ...(opts.profile ? { profile: opts.profile } : {}),
   maxAttempts: 3,
-  requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
+  requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000, ...(await awsProxyAgents(endpoint)) },
 });
+const endpointOf = (service: 'IAM' | 'STS' | 'KMS', awsHost: string) => process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env.AWS_ENDPOINT_URL ?? `https://${awsHost}`;
 
 /** IAM and STS clients (global; us-east-1 unless a region is configured) and KMS clients per key region. */
 export async function makeRoleClients(opts: AwsReadOptions): Promise<RoleClients> {
   const [iamSdk, stsSdk] = await Promise.all([import('@aws-sdk/client-iam'), import('@aws-sdk/client-sts')]);
   const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const iam = new iamSdk.IAMClient({ ...common(opts), region: 'us-east-1' });
-  const sts = new stsSdk.STSClient({ ...common(opts), region });
+  const iam = new iamSdk.IAMClient({ ...(await common(opts, endpointOf('IAM', 'iam.amazonaws.com'))), region: 'us-east-1' });
+  const sts = new stsSdk.STSClient({ ...(await common(opts, endpointOf('STS', `sts.${region}.amazonaws.com`))), region });
   const kmsClients = new Map<string, KMSClient>();
   return {
     iam,
@@ -54,7 +57,7 @@ export async function makeRoleClients(opts: AwsReadOptions): Promise<RoleClients
       let c = kmsClients.get(keyRegion);
       if (!c) {
         const kmsSdk = await import('@aws-sdk/client-kms');
-        c = new kmsSdk.KMSClient({ ...common(opts), region: keyRegion });
+        c = new kmsSdk.KMSClient({ ...(await common(opts, endpointOf('KMS', `kms.${keyRegion}.amazonaws.com`))), region: keyRegion });
         kmsClients.set(keyRegion, c);
       }
       return c;
