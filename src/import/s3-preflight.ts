@@ -21,19 +21,21 @@ export function awsCredentialsAtHand(env: NodeJS.ProcessEnv = process.env, endpo
 export interface S3PreflightResult {
   check: { name: string; ok: boolean; message: string } | null;
   warnings: string[];
+  /** The first matching keys (at most 3), for the role check. */
+  keys: string[];
 }
 
 export async function s3Preflight(
   s3: { bucket: string; prefix?: string | undefined; glob: string },
   opts: { endpoint?: string | undefined; timeoutMs?: number } = {},
 ): Promise<S3PreflightResult> {
-  if (!awsCredentialsAtHand(process.env, opts.endpoint)) return { check: null, warnings: [] };
+  if (!awsCredentialsAtHand(process.env, opts.endpoint)) return { check: null, warnings: [], keys: [] };
   const { listMatchingKeys, makeS3Client } = await import('../aws/s3.js');
   const client = await makeS3Client({ endpoint: opts.endpoint });
   const where = `s3://${s3.bucket}/${s3.prefix ?? ''}`;
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${(opts.timeoutMs ?? 10_000) / 1000} s`)), opts.timeoutMs ?? 10_000).unref());
   try {
-    const listing = await Promise.race([listMatchingKeys(client, s3.bucket, s3.prefix, s3.glob, { examples: 1, maxKeys: 100_000 }), timeout]);
+    const listing = await Promise.race([listMatchingKeys(client, s3.bucket, s3.prefix, s3.glob, { examples: 3, maxKeys: 100_000 }), timeout]);
     const warnings: string[] = [];
     if (listing.matched === 0) {
       warnings.push(`With your own AWS credentials, nothing under ${where} matches "${s3.glob}" (${listing.total} keys there)${listing.matchedByName > 0 ? `; the files are in sub-folders: try "**/${s3.glob.replace(/^\*\*\//, '')}"` : ''}.`);
@@ -43,10 +45,12 @@ export async function s3Preflight(
     return {
       check: { name: 's3_source', ok: listing.matched > 0, message: `${listing.matched} file(s), ${listing.bytes} bytes under ${where} match "${s3.glob}" (listed with your own AWS credentials)${listing.truncated ? '; more keys than were listed' : ''}` },
       warnings,
+      keys: listing.examples.map((e) => e.key),
     };
   } catch (err) {
     return {
       check: null,
+      keys: [],
       warnings: [`The S3 source could not be checked with your own AWS credentials (${describeError(err).split('\n')[0]}); the platform reads with the role, so this may be fine. check_s3_source says more.`],
     };
   } finally {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { UserFacingError } from '../errors.js';
 import { buildBatchRequest, MAX_URLS, type SourceArgs } from '../import/preflight.js';
 import { s3Preflight } from '../import/s3-preflight.js';
+import { rolePreflight } from '../import/role-preflight.js';
 import { isTerminal, type WireSource } from '../dfi/schemas.js';
 import { displayUrl } from '../aws/s3-names.js';
 import { parseS3Location } from '../aws/iam.js';
@@ -130,6 +131,20 @@ export const putBatch = defineTool({
       const found = await s3Preflight(request.source.s3, { endpoint: ctx.config.s3Endpoint });
       if (found.check) preflight.checks.push(found.check);
       preflight.warnings.push(...found.warnings);
+      // The cheap part of check_aws_role: may the platform assume the role and read these keys? Warns, never blocks.
+      const s3 = request.source.s3;
+      const role = await rolePreflight({
+        roleArn: s3.credentials.RoleArn,
+        bucket: s3.bucket,
+        prefix: s3.prefix,
+        glob: s3.glob,
+        keys: found.keys,
+        s3Endpoint: ctx.config.s3Endpoint,
+        sandbox: ctx.config.backend === 'sandbox',
+        trustPolicy: () => ctx.client.getAwsTrustPolicy(),
+      });
+      preflight.checks.push(...role.checks);
+      preflight.warnings.push(...role.warnings);
     }
 
     if (real) {

@@ -230,3 +230,51 @@ describe('check_aws_role over stdio, against the IAM/STS/KMS stand-in and s3rver
     expect(text(res)).toMatch(/not an IAM role ARN[\s\S]*How to fix: It looks like arn:aws:iam::/);
   });
 });
+
+describe("put_batch's dry run of an s3 source checks the role's cheap parts, and only warns", () => {
+  const dryRun = async () =>
+    structured(
+      await mcp.call('put_batch', {
+        dataset_id: 'gs.dataset-1',
+        source: { s3: { bucket: BUCKET, prefix: PREFIX, glob: '*.csv', role_arn: ROLE_ARN } },
+        file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3 },
+      }),
+    );
+
+  it('passes the trust and the first keys of a correct role, without touching the bucket settings', async () => {
+    const r = await dryRun();
+    expect(r.preflight.checks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'role_trust', ok: true }),
+        expect.objectContaining({ name: 'role_get_object', ok: true, message: expect.stringContaining(`${PREFIX}01.csv, ${PREFIX}02.csv`) }),
+      ]),
+    );
+    expect(r.preflight.warnings.join('\n')).not.toMatch(/role check/);
+    expect(aws.calls.filter((c) => /\?(policy|encryption|publicAccessBlock)|kms:/.test(c))).toEqual([]);
+  });
+
+  it('warns about a wrong ExternalId but still returns the dry run and its confirmation', async () => {
+    (aws.scenario.roles[ROLE]!.trust as any).Statement[0].Condition.StringEquals['sts:ExternalId'] = 'my-own-guess';
+    const r = await dryRun();
+    expect(r.job).toBeDefined();
+    expect(r.preflight.checks).toContainEqual(expect.objectContaining({ name: 'role_trust', ok: false }));
+    expect(r.preflight.warnings.join('\n')).toMatch(/The role check found a problem the import would hit: .*"my-own-guess".* check_aws_role gives the statement/);
+  });
+
+  it('warns when the role does not exist', async () => {
+    delete aws.scenario.roles[ROLE];
+    const r = await dryRun();
+    expect(r.job).toBeDefined();
+    expect(r.preflight.warnings.join('\n')).toMatch(/does not exist/);
+  });
+
+  it('says once, quietly, what it could not check when the person may not read IAM', async () => {
+    aws.scenario.denied.add('iam:GetRole').add('iam:SimulatePrincipalPolicy');
+    const r = await dryRun();
+    expect(r.job).toBeDefined();
+    expect(r.preflight.checks.filter((c: { name: string }) => c.name.startsWith('role_'))).toEqual([]);
+    const w = r.preflight.warnings.filter((x: string) => /role could not be fully checked/.test(x));
+    expect(w).toHaveLength(1);
+    expect(w[0]).toContain('iam:GetRole');
+  });
+});
