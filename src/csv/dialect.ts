@@ -19,7 +19,21 @@ export interface Dialect {
   preambleLines: number;
 }
 
+/** Fields separated by runs of spaces (NOAA, KITTI, cabspotting): reported as the delimiter " ". */
+export const WHITESPACE = ' ';
+
+function splitWhitespace(text: string, maxRows: number): string[][] {
+  const out: string[][] = [];
+  for (const line of text.split(/\r\n|\n|\r/)) {
+    if (out.length >= maxRows) break;
+    const t = line.trim();
+    if (t) out.push(t.split(/[ \t]+/));
+  }
+  return out;
+}
+
 export function parseRows(text: string, delimiter: string, maxRows = MAX_ROWS): string[][] {
+  if (delimiter === WHITESPACE) return splitWhitespace(text, maxRows);
   try {
     return parse(text, {
       delimiter,
@@ -100,6 +114,13 @@ export function detectDialect(text: string, forced: { delimiter?: string; hasHea
       if (!best || score > best.score + 1e-9) best = { delimiter, score, preamble };
       if (share === 1) break;
     }
+  }
+  // No delimiter gives a consistent table: try runs of spaces.
+  if (!forced.delimiter && (!best || best.score < 80)) {
+    const rows = splitWhitespace(head.join('\n'), SNIFF_LINES);
+    const { width, share } = modalWidth(rows);
+    const score = share * 100 + Math.min(width, 50) * 0.1 - 1;
+    if (width >= 2 && share >= 0.9 && (!best || score > best.score)) best = { delimiter: WHITESPACE, score, preamble: 0 };
   }
   const chosen = best ?? { delimiter: forced.delimiter ?? ',', score: 0, preamble: 0 };
   const body = chosen.preamble === 0 ? text : lines.slice(chosen.preamble).join('\n');

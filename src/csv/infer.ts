@@ -13,11 +13,11 @@
 import type { MetadataProperty, MetadataSchema } from '../dfi/schemas.js';
 import { detectDialect } from './dialect.js';
 import type { FileFormat } from './format.js';
-import { readName, type NameInfo } from './names.js';
+import { readName, tokenize, type NameInfo } from './names.js';
 import type { Sample } from './sample.js';
 import { isIPv4, isInteger } from './validate.js';
 import { invalidInput } from '../errors.js';
-import { classifyValues, datetimeLabel, EPOCH_TO_MS, epochUnit, parseNumber, type EpochUnit, type ValueType } from './values.js';
+import { classifyByShare, datetimeLabel, EPOCH_TO_MS, epochUnit, NA_VALUES, parseNumber, type EpochUnit, type ValueType } from './values.js';
 
 export type ColumnType = ValueType;
 
@@ -31,9 +31,19 @@ export type ColumnReport = {
   examples: string[];
 };
 
+/** A column that could hold a core field, with its score and the evidence for and against. */
+export interface Candidate {
+  column: number;
+  name: string | null;
+  score: number;
+  evidence: string[];
+}
+
 export interface InferResult {
   file_format: FileFormat;
   missing: string[];
+  /** Per core field, the best few columns (the chosen one first when one was chosen). */
+  candidates: Record<string, Candidate[]>;
   dialect: { delimiter: string; quote: string; hasHeader: boolean; encoding: string; lineEnding: string; compression: string };
   columns: ColumnReport[];
   rowsSampled: number;
@@ -68,6 +78,9 @@ interface Profile {
   p05: number;
   p95: number;
   distinct: number;
+  /** Share of the non-empty values that are of `type`, and a few that are not. */
+  parseShare: number;
+  unparsed: string[];
   hasFraction: boolean;
   decimalComma: boolean;
   rowIndex: boolean;
@@ -82,10 +95,11 @@ function quantile(sorted: number[], q: number): number {
 
 function profile(rows: string[][], index: number, name: string | null, decimalCommaAllowed: boolean): Profile {
   const values = rows.map((r) => (r[index] ?? '').trim());
-  const nonEmpty = values.filter((v) => v !== '' && v.toLowerCase() !== 'null' && v.toLowerCase() !== 'nan');
-  const type = classifyValues(nonEmpty, decimalCommaAllowed);
+  const nonEmpty = values.filter((v) => !NA_VALUES.has(v.toLowerCase()));
+  const cls = classifyByShare(nonEmpty, decimalCommaAllowed);
+  const type = cls.type;
   const numeric = type === 'integer' || type === 'decimal';
-  const num = values.map((v) => (numeric && v !== '' ? parseNumber(v, decimalCommaAllowed) : null));
+  const num = values.map((v) => (numeric && !NA_VALUES.has(v.toLowerCase()) ? parseNumber(v, decimalCommaAllowed) : null));
   const nums = num.filter((n): n is number => n !== null);
   const sorted = [...nums].sort((a, b) => a - b);
   let rowIndex = false;
@@ -106,6 +120,8 @@ function profile(rows: string[][], index: number, name: string | null, decimalCo
     p05: quantile(sorted, 0.05),
     p95: quantile(sorted, 0.95),
     distinct: new Set(nonEmpty).size,
+    parseShare: cls.share,
+    unparsed: cls.unparsed,
     hasFraction: numeric && nonEmpty.some((v) => /[.,]\d/.test(v)),
     decimalComma: numeric && nonEmpty.some((v) => /^[+-]?\d+,\d+$/.test(v)),
     rowIndex,
@@ -113,6 +129,7 @@ function profile(rows: string[][], index: number, name: string | null, decimalCo
 }
 
 const named = (p: Profile, role: Parameters<NameInfo['roles']['has']>[0]) => p.info?.roles.has(role) === true;
+const coordinateNamed = (p: Profile) => named(p, 'latitude') || named(p, 'longitude') || axisOf(p) !== null;
 const isNumeric = (p: Profile) => p.type === 'integer' || p.type === 'decimal';
 /** Share of values within ±limit. */
 const within = (p: Profile, limit: number) => (p.nums.length ? p.nums.filter((n) => Math.abs(n) <= limit).length / p.nums.length : 0);
@@ -137,28 +154,75 @@ interface Choice {
 
 // ---- coordinates -------------------------------------------------------------------------------
 
-function coordinateScore(p: Profile, role: 'latitude' | 'longitude'): Choice | null {
+/** 'x' or 'y' when the name is a plane axis (x, Local_X, xCenter, start_location_y), else null. */
+function axisOf(p: Profile): 'x' | 'y' | null {
+  const t = p.info?.tokens ?? [];
+  if (t.includes('x') && !t.includes('y')) return 'x';
+  if (t.includes('y') && !t.includes('x')) return 'y';
+  return null;
+}
+
+/** The column named like p with x and y swapped (Local_X <-> Local_Y), if any. */
+function axisPartner(p: Profile, profiles: Profile[]): Profile | undefined {
+  const axis = axisOf(p);
+  if (!axis) return undefined;
+  const other = axis === 'x' ? 'y' : 'x';
+  const want = (p.info?.tokens ?? []).map((t) => (t === axis ? other : t)).join(' ');
+  return profiles.find((q) => q !== p && (q.info?.tokens ?? []).join(' ') === want);
+}
+
+/** Median distance between consecutive values in file order. */
+function medianJump(p: Profile): number {
+  const d: number[] = [];
+  let prev: number | null = null;
+  for (const v of p.num) {
+    if (v === null) continue;
+    if (prev !== null) d.push(Math.abs(v - prev));
+    prev = v;
+  }
+  d.sort((a, b) => a - b);
+  return d.length ? quantile(d, 0.5) : 0;
+}
+
+/** Why a column is not a coordinate although its values may fit, or null when nothing says so. */
+function notCoordinate(p: Profile, profiles: Profile[]): string | null {
+  if (named(p, 'notcoord')) return `header "${p.name}" names a quantity (speed, acceleration, error, size...), not a position`;
+  const partner = axisPartner(p, profiles);
+  if (partner && isNumeric(partner) && (within(partner, 180) < 0.95 || (axisOf(partner) === 'y' && within(partner, 90) < 0.95))) {
+    return `its partner column "${partner.name}" is beyond the degree range (${partner.min}..${partner.max}): the pair is plane coordinates (metres or feet), not degrees`;
+  }
+  if (axisOf(p) && medianJump(p) > 1) return `consecutive values jump by ${Math.round(medianJump(p) * 10) / 10} on average: plane coordinates, not degrees`;
+  return null;
+}
+
+function coordinateScore(p: Profile, role: 'latitude' | 'longitude', profiles: Profile[]): Choice | null {
   if (!isNumeric(p) || p.rowIndex || p.nums.length === 0) return null;
   const other = role === 'latitude' ? 'longitude' : 'latitude';
   const limit = role === 'latitude' ? 90 : 180;
   const evidence: string[] = [];
   let score = 0;
+  if (notCoordinate(p, profiles)) return null;
   if (named(p, role) && !named(p, other)) {
     score += 0.55;
     evidence.push(`header "${p.name}" names a ${role}`);
   } else if (named(p, other) && !named(p, role)) return null;
   if (named(p, 'angle') && !named(p, role)) return null; // heading, course, speed...: fit the range, are not coordinates
-  if (named(p, 'timestamp') || named(p, 'altitude')) return null;
+  if (named(p, 'timestamp') || named(p, 'altitude') || named(p, 'elapsed') && !named(p, role)) return null;
   const share = within(p, limit);
   if (share < 0.95) return null;
   if (role === 'latitude' && p.nums.filter((n) => n < -60).length > 0.05 * p.nums.length) return null;
   const outliers = p.nums.length - Math.round(share * p.nums.length);
   evidence.push(`values ${p.p05}..${p.p95} within ±${limit}${outliers ? ` (${outliers} outlier(s) beyond ±${limit} ignored)` : ''}`);
+  if (p.parseShare < 1) evidence.push(`${Math.round(p.parseShare * 100)}% of values are numbers (not: ${p.unparsed.map((v) => JSON.stringify(v)).join(', ')})`);
   if (p.hasFraction) score += 0.15;
   else if (!named(p, role)) return null; // whole numbers are codes, counts or angles, not coordinates
   if (p.distinct <= 1 && p.nums.length > 3) score -= 0.2;
   // Coordinates of one data set sit in a region; angles sweep the circle.
   if (spread(p) > 100 && !named(p, role)) score -= 0.3;
+  if (named(p, 'static')) {
+    score -= 0.15;
+    evidence.push(`header "${p.name}" names a fixed place (home, station, deployment site...)`);
+  }
   return { p, score, evidence };
 }
 
@@ -169,14 +233,32 @@ interface CoordPick {
   confidence: number;
 }
 
-function pickCoordinates(profiles: Profile[], warnings: string[]): CoordPick | null {
-  const lats = profiles.map((p) => coordinateScore(p, 'latitude')).filter((c): c is Choice => c !== null);
-  const lons = profiles.map((p) => coordinateScore(p, 'longitude')).filter((c): c is Choice => c !== null);
+/** Share of rows whose (lat, lon) pair is new: a fixed place repeats a few positions; a moving one rarely repeats. */
+function pairNovelty(la: Profile, lo: Profile): number {
+  const seen = new Set<string>();
+  let n = 0;
+  for (let i = 0; i < la.values.length; i++) {
+    if (la.num[i] === null || lo.num[i] === null) continue;
+    n++;
+    seen.add(`${la.values[i]},${lo.values[i]}`);
+  }
+  return n ? seen.size / n : 0;
+}
+
+function pickCoordinates(profiles: Profile[], warnings: string[], pairs: { lat: Choice; lon: Choice; score: number }[]): CoordPick | null {
+  const lats = profiles.map((p) => coordinateScore(p, 'latitude', profiles)).filter((c): c is Choice => c !== null);
+  const lons = profiles.map((p) => coordinateScore(p, 'longitude', profiles)).filter((c): c is Choice => c !== null);
   let best: { lat: Choice; lon: Choice; score: number } | undefined;
+  const novelty = new Map<string, number>();
+  for (const la of lats) for (const lo of lons) if (la.p !== lo.p) novelty.set(`${la.p.index},${lo.p.index}`, pairNovelty(la.p, lo.p));
+  const mostNovel = Math.max(0, ...novelty.values());
   for (const la of lats) {
     for (const lo of lons) {
       if (la.p === lo.p) continue;
       let score = la.score + lo.score;
+      // A pair that repeats a few positions while another pair moves is a fixed place (home, depot, deployment site).
+      const nov = novelty.get(`${la.p.index},${lo.p.index}`)!;
+      if (nov < 0.5 * mostNovel) score -= 0.3;
       if (Math.abs(la.p.index - lo.p.index) === 1) score += 0.15;
       const ga = la.p.info?.group ?? '';
       const go = lo.p.info?.group ?? '';
@@ -187,6 +269,7 @@ function pickCoordinates(profiles: Profile[], warnings: string[]): CoordPick | n
       if (la.p.info && lo.p.info && prefix(la.p) === prefix(lo.p)) score += 0.1;
       // Neither named: the reading that puts points where people are.
       if (!named(la.p, 'latitude') && !named(lo.p, 'longitude')) score += 0.1 * latitudePlausibility(la.p);
+      pairs.push({ lat: la, lon: lo, score });
       if (!best || score > best.score + 1e-9) best = { lat: la, lon: lo, score };
     }
   }
@@ -222,8 +305,21 @@ function pickCoordinates(profiles: Profile[], warnings: string[]): CoordPick | n
 // ---- time --------------------------------------------------------------------------------------
 
 interface TimeChoice extends Choice {
-  kind: 'epoch' | 'datetime' | 'date' | 'time' | 'ole';
+  kind: 'epoch' | 'datetime' | 'date' | 'time' | 'ole' | 'elapsed';
   unit?: EpochUnit;
+  /** Date-times that say no time zone (no Z, offset, UTC or GMT): local times. */
+  zoneless?: boolean;
+}
+
+const ZONE_RE = /(?:Z|UTC|GMT(?:[+-]\d{1,2}:?\d{2})?|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/** Seconds (or ms) since a start: small non-negative numbers that grow, under a time-like or elapsed name. */
+function elapsedTime(p: Profile): boolean {
+  if (!isNumeric(p) || p.nums.length < 5 || p.min < 0 || p.max >= 1e8) return false;
+  if (!(named(p, 'timestamp') || named(p, 'elapsed'))) return false;
+  let up = 0;
+  for (let i = 1; i < p.nums.length; i++) if (p.nums[i]! >= p.nums[i - 1]!) up++;
+  return up >= 0.9 * (p.nums.length - 1) && p.min < 0.05 * p.max + 10;
 }
 
 function timeScore(p: Profile, rows: number): TimeChoice | null {
@@ -234,18 +330,22 @@ function timeScore(p: Profile, rows: number): TimeChoice | null {
   let c: TimeChoice | null = null;
   if (isNumeric(p)) {
     const unit = epochUnit(p.min, p.max);
-    if (unit && (isNamed || (distinctShare >= 0.5 && p.type === 'integer'))) {
+    if (unit && (isNamed || (distinctShare >= 0.5 && p.type === 'integer') || (distinctShare >= 0.9 && p.hasFraction && unit === 's'))) {
       const score = p.type === 'integer' ? (unit === 's' ? 0.5 : unit === 'ms' ? 0.65 : 0.6) : 0.35;
       const range = unit === 's' ? 1e3 : unit === 'ms' ? 1 : unit === 'us' ? 1e-3 : 1e-6;
       evidence.push(`numbers ${p.min}..${p.max}: ${EPOCH_TO_MS[unit]} (${new Date(p.min * range).toISOString()} ..)`);
       c = { p, score, evidence, kind: 'epoch', unit };
+    } else if (elapsedTime(p)) {
+      evidence.push(`numbers ${p.min}..${p.max} that grow from near 0: time since the start of the recording, not a date`);
+      c = { p, score: 0.05, evidence, kind: 'elapsed' };
     } else if (p.type === 'decimal' && p.hasFraction && p.min >= 25569 && p.max <= 50424 && !named(p, 'latitude') && !named(p, 'longitude')) {
       evidence.push(`fractional numbers ${p.min}..${p.max}: days since 1899-12-30 (OLE/Excel dates), ${new Date((p.min - 25569) * 86_400_000).toISOString()} ..`);
       c = { p, score: 0.45, evidence, kind: 'ole' };
     }
   } else if (p.type === 'datetime') {
     evidence.push(`${datetimeLabel(p.nonEmpty[0]!)} values`);
-    c = { p, score: 0.6, evidence, kind: 'datetime' };
+    c = { p, score: 0.6, evidence, kind: 'datetime', zoneless: !p.nonEmpty.every((v) => ZONE_RE.test(v) || !/\d:\d/.test(v)) };
+    if (c.zoneless) evidence.push('no time zone in the values: local times unless the source says UTC');
   } else if (p.type === 'date') {
     evidence.push('dates without a time of day');
     c = { p, score: 0.3, evidence, kind: 'date' };
@@ -254,9 +354,14 @@ function timeScore(p: Profile, rows: number): TimeChoice | null {
     c = { p, score: 0.12, evidence, kind: 'time' };
   }
   if (!c) return null;
-  if (isNamed) {
+  if (p.parseShare < 1) c.evidence.push(`${Math.round(p.parseShare * 100)}% of values parse (not: ${p.unparsed.map((v) => JSON.stringify(v)).join(', ')})`);
+  if (isNamed && c.kind !== 'elapsed') {
     c.score += 0.25;
     c.evidence.push(`header "${p.name}" names a time`);
+  }
+  if (named(p, 'recordtime')) {
+    c.score -= 0.35;
+    c.evidence.push(`header "${p.name}" names when the record was kept (created, edited, updated...), not when the event happened`);
   }
   if (c.kind !== 'date' && c.kind !== 'time' && distinctShare < 0.3 && rows > 10) c.score -= 0.3;
   return c;
@@ -264,26 +369,93 @@ function timeScore(p: Profile, rows: number): TimeChoice | null {
 
 // ---- entity ------------------------------------------------------------------------------------
 
-/** Upper-quartile distance (degrees) between consecutive rows of the same group, in file order. */
-function typicalStep(groupOf: (i: number) => string | null, lat: (number | null)[], lon: (number | null)[]): number | null {
-  const last = new Map<string, number>();
-  const steps: number[] = [];
-  for (let i = 0; i < lat.length; i++) {
-    const g = groupOf(i);
-    if (g === null || lat[i] === null || lon[i] === null) continue;
-    const j = last.get(g);
-    if (j !== undefined) steps.push(Math.hypot(lat[i]! - lat[j]!, lon[i]! - lon[j]!));
-    last.set(g, i);
-  }
-  if (steps.length < 3) return null;
-  steps.sort((a, b) => a - b);
-  // The upper quartile, not the median: a code shared by two vehicles jumps in a quarter of its steps.
-  return quantile(steps, 0.75);
+/** What the rows say about how the file is laid out. */
+interface Layout {
+  coords: CoordPick | null;
+  /** One row per trip (start and end columns): an object recurs in rows far apart. */
+  trip: boolean;
+  /** The trip's end position, when the rows have one. */
+  endLat?: Profile;
+  endLon?: Profile;
 }
 
-function entityScore(p: Profile, rows: number, coords: CoordPick | null): Choice | null {
+const dist = (lat: (number | null)[], lon: (number | null)[], i: number, j: number) => Math.hypot(lat[i]! - lat[j]!, lon[i]! - lon[j]!);
+
+interface Steps {
+  /** Upper-quartile distance between consecutive rows of the same value, in file order. */
+  mine: number;
+  /** Median distance between rows of different values. */
+  cross: number;
+  /** Upper-quartile distance between consecutive rows, whatever their values. */
+  fileOrder: number;
+  /** Share of same-value steps of length 0: all the value's points at one place. */
+  still: number;
+  /** Share of same-value steps where the next row starts where the previous one ended (trips). */
+  chained: number | null;
+  steps: number;
+}
+
+function steps(p: Profile, layout: Layout): Steps | null {
+  const lat = layout.coords!.lat.p.num;
+  const lon = layout.coords!.lon.p.num;
+  const ok = (i: number) => lat[i] !== null && lon[i] !== null && p.values[i] !== '';
+  const last = new Map<string, number>();
+  const own: number[] = [];
+  let still = 0;
+  let chained = 0;
+  let chainable = 0;
+  const eLat = layout.endLat?.num;
+  const eLon = layout.endLon?.num;
+  for (let i = 0; i < lat.length; i++) {
+    if (!ok(i)) continue;
+    const g = p.values[i]!;
+    const j = last.get(g);
+    if (j !== undefined) {
+      const d = dist(lat, lon, i, j);
+      own.push(d);
+      if (d < 1e-7) still++;
+      if (eLat && eLon && eLat[j] !== null && eLon[j] !== null) {
+        chainable++;
+        if (Math.hypot(lat[i]! - eLat[j]!, lon[i]! - eLon[j]!) < 1e-4) chained++;
+      }
+    }
+    last.set(g, i);
+  }
+  if (own.length < 3) return null;
+  // Rows of different values: half the file apart (different objects even in a file sorted by object), else neighbours.
+  const cross: number[] = [];
+  const n = lat.length;
+  for (const h of [Math.floor(n / 2), Math.floor(n / 3), 1]) {
+    for (let i = 0; i + h < n && h > 0; i++) if (ok(i) && ok(i + h) && p.values[i] !== p.values[i + h]) cross.push(dist(lat, lon, i, i + h));
+    if (cross.length >= 10) break;
+  }
+  if (cross.length < 3) return null;
+  own.sort((a, b) => a - b);
+  cross.sort((a, b) => a - b);
+  const order: number[] = [];
+  let prev = -1;
+  for (let i = 0; i < n; i++) {
+    if (!ok(i)) continue;
+    if (prev >= 0) order.push(dist(lat, lon, i, prev));
+    prev = i;
+  }
+  order.sort((a, b) => a - b);
+  return {
+    mine: quantile(own, 0.75),
+    cross: quantile(cross, 0.5),
+    fileOrder: quantile(order, 0.75),
+    still: still / own.length,
+    chained: chainable >= 3 ? chained / chainable : null,
+    steps: own.length,
+  };
+}
+
+function entityScore(p: Profile, rows: number, layout: Layout): Choice | null {
+  const coords = layout.coords;
   if (p.nonEmpty.length === 0 || p.rowIndex) return null;
   if (['decimal', 'datetime', 'date', 'time', 'boolean', 'point', 'pair', 'json', 'ipv4'].includes(p.type)) return null;
+  if (named(p, 'quantity') && p.type === 'integer') return null; // individualCount, year: numbers of something
+  if ((named(p, 'timestamp') || named(p, 'elapsed')) && isNumeric(p) && !named(p, 'entity')) return null; // times are not identifiers
   const evidence: string[] = [];
   let score = 0;
   const n = p.nonEmpty.length;
@@ -294,9 +466,13 @@ function entityScore(p: Profile, rows: number, coords: CoordPick | null): Choice
   }
   if (named(p, 'shared')) {
     score -= 0.45;
-    evidence.push(`header "${p.name}" names a code shared by many objects (line, route, type, company...)`);
+    evidence.push(`header "${p.name}" names a code shared by many objects or a place (line, route, type, station, locality...)`);
   }
   if (named(p, 'event') && unique) score -= 0.2;
+  else if (named(p, 'event') && named(p, 'entity')) {
+    score -= 0.1;
+    evidence.push(`header "${p.name}" names a trip, journey or event: a part of an object's track`);
+  }
   if (p.type === 'uuid' || p.type === 'hexid') {
     score += 0.3;
     evidence.push(p.type === 'uuid' ? 'UUIDs' : 'hexadecimal identifiers');
@@ -315,32 +491,42 @@ function entityScore(p: Profile, rows: number, coords: CoordPick | null): Choice
     }
   }
   if (unique) {
-    score -= 0.35;
+    score -= 0.6;
     evidence.push('a different value in every row: an event or record id, not an entity');
   } else if (p.distinct < n) {
     score += 0.15;
     evidence.push(`${p.distinct} distinct value(s) in ${n} rows: several points each`);
   }
-  if (p.distinct === 1 && n > 3 && !named(p, 'entity')) score -= 0.1;
+  if (p.distinct === 1 && n > 3) {
+    score -= named(p, 'entity') ? 0.3 : 0.1;
+    evidence.push('one value in every row: names the file, recording or single object; cannot be checked against the positions');
+  }
   if (n < 0.9 * rows) {
     score -= 0.3;
     evidence.push('empty in some rows');
   }
   if (p.index === 0) score += 0.15;
-  // Structure: an entity's consecutive points are close; a code shared by many vehicles jumps.
+  if (!coords && p.name !== null && !named(p, 'entity')) {
+    score -= 0.2;
+    evidence.push('no positions to check it against, and no name that says identifier');
+  }
+  // Structure: an entity's consecutive points are close; a code shared by many vehicles jumps; a place code never moves.
   if (coords && p.distinct > 1 && !unique) {
-    const lat = coords.lat.p.num;
-    const lon = coords.lon.p.num;
-    const mine = typicalStep((i) => p.values[i] || null, lat, lon);
-    const fileOrder = typicalStep(() => '', lat, lon);
-    if (mine !== null && fileOrder !== null && fileOrder > 0) {
-      const ratio = mine / fileOrder;
-      if (ratio < 0.5) {
+    const st = steps(p, layout);
+    if (st) {
+      const ratio = st.cross > 0 ? st.mine / st.cross : 1;
+      if (st.still >= 0.8) {
+        score -= 0.5;
+        evidence.push('all the points of each value are at one place: a place code (station, stop, site), not a moving object');
+      } else if (layout.trip && st.chained !== null && st.chained >= 0.5) {
+        score += 0.35;
+        evidence.push(`each row of a value starts where its previous row ended (${Math.round(st.chained * 100)}%): the trips of one object`);
+      } else if (ratio < 0.5 && st.mine <= 1.25 * st.fileOrder) {
         score += 0.3 * Math.min(1, (0.6 - ratio) / 0.6) + 0.05;
-        evidence.push(`consecutive points of each value are ${Math.round(1 / Math.max(ratio, 0.01))}x closer than consecutive rows: tracks of moving objects`);
+        evidence.push(`consecutive points of each value are ${Math.round(1 / Math.max(ratio, 0.01))}x closer than points of different values: tracks of moving objects`);
       } else if (ratio > 0.8) {
         score -= 0.15;
-        evidence.push('points sharing a value are no closer than any two rows: not one moving object');
+        evidence.push('points sharing a value are no closer than points of different values: not one moving object');
       }
     }
   }
@@ -348,6 +534,58 @@ function entityScore(p: Profile, rows: number, coords: CoordPick | null): Choice
 }
 
 // ---- the whole ---------------------------------------------------------------------------------
+
+const CORE_FIELDS = ['entity_id', 'timestamp', 'longitude', 'latitude'];
+const STARTS_LIKE_DATA = /^[+-]?\d/;
+
+/** How many rows under the header are units or a second header (text where the rows below hold numbers or dates): 0 to 2. */
+function unitsRows(rows: string[][]): number {
+  if (rows.length < 4) return 0;
+  const below = rows.slice(2, 62);
+  const width = Math.max(...below.map((r) => r.length));
+  const dataCols: number[] = [];
+  for (let c = 0; c < width; c++) {
+    const vals = below.map((r) => (r[c] ?? '').trim()).filter((v) => v !== '');
+    if (vals.length >= below.length / 2 && vals.filter((v) => STARTS_LIKE_DATA.test(v)).length >= 0.9 * vals.length) dataCols.push(c);
+  }
+  if (dataCols.length === 0) return 0;
+  let skip = 0;
+  for (const row of rows.slice(0, 2)) {
+    const cells = dataCols.map((c) => (row[c] ?? '').trim());
+    const text = cells.filter((v) => v !== '' && !STARTS_LIKE_DATA.test(v)).length;
+    const data = cells.filter((v) => STARTS_LIKE_DATA.test(v)).length;
+    if (text >= 1 && data === 0 && text >= 0.3 * dataCols.length) skip++;
+    else break;
+  }
+  return skip;
+}
+
+/** A description of the record types when rows come in interleaved shapes keyed by their first field, else null. */
+function recordTypes(rows: string[][]): string | null {
+  const sample = rows.slice(0, 400);
+  if (sample.length < 6) return null;
+  const byWidth = new Map<number, string[][]>();
+  for (const r of sample) byWidth.set(r.length, [...(byWidth.get(r.length) ?? []), r]);
+  const groups = [...byWidth.entries()].sort((a, b) => b[1].length - a[1].length);
+  if (groups.length < 2) return null;
+  const [[wa, a], [wb, b]] = groups as [[number, string[][]], [number, string[][]]];
+  if (b.length < Math.max(2, 0.1 * sample.length)) return null;
+  let switches = 0;
+  for (let i = 1; i < sample.length; i++) if (sample[i]!.length !== sample[i - 1]!.length) switches++;
+  if (switches < 3) return null;
+  const first = (g: string[][]) => new Set(g.map((r) => (r[0] ?? '').trim()));
+  const fa = first(a);
+  const fb = first(b);
+  if ([...fa].some((v) => fb.has(v))) return null;
+  const shape = (v: string) => v.replace(/[A-Za-z]/g, 'A').replace(/\d/g, '9');
+  const sa = new Set([...fa].map(shape));
+  const sb = new Set([...fb].map(shape));
+  const shapesDiffer = ![...sa].some((v) => sb.has(v));
+  const tags = fa.size <= 5 && fb.size <= 5;
+  if (!shapesDiffer && !tags) return null;
+  const describe = (w: number, g: string[][], f: Set<string>) => `${g.length} rows of ${w} fields${f.size <= 3 ? ` starting "${[...f].join('", "')}"` : ` like "${g[0]!.slice(0, 3).join(',')}"`}`;
+  return `${describe(wa, a, fa)}, and ${describe(wb, b, fb)}${groups.length > 2 ? `, and ${groups.length - 2} more shape(s)` : ''}`;
+}
 
 /** More columns than this is not a trajectory file (and profiling them would take too long). */
 export const MAX_COLUMNS = 1000;
@@ -382,7 +620,16 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
     ...(opts.hasHeader !== undefined ? { hasHeader: opts.hasHeader } : {}),
   });
   const header = dialect.hasHeader ? (allRows[0] ?? null) : null;
-  const rows = (dialect.hasHeader ? allRows.slice(1) : allRows).slice(0, MAX_PROFILE_ROWS);
+  let body = dialect.hasHeader ? allRows.slice(1) : allRows;
+  // A units row or a second header row under the header (degrees_north, UTC): not data.
+  const unitRows = dialect.hasHeader ? unitsRows(body) : 0;
+  if (unitRows > 0) {
+    warnings.push(
+      `Line${unitRows > 1 ? 's' : ''} ${dialect.preambleLines + 2}${unitRows > 1 ? `-${dialect.preambleLines + 1 + unitRows}` : ''} under the header hold${unitRows > 1 ? '' : 's'} units or a second header (${body[0]!.filter((v) => v.trim()).slice(0, 4).map((v) => JSON.stringify(v.trim())).join(', ')}), not data: they were skipped here; the platform will count ${unitRows > 1 ? 'them' : 'it'} as invalid rows (or strip ${unitRows > 1 ? 'them' : 'it'} before importing).`,
+    );
+    body = body.slice(unitRows);
+  }
+  const rows = body.slice(0, MAX_PROFILE_ROWS);
   const width = allRows.slice(0, MAX_PROFILE_ROWS).reduce((m, r) => Math.max(m, r.length), 0);
   assertTable(sample, rows.length ? rows : allRows, width);
   const decimalCommaAllowed = dialect.delimiter !== ',';
@@ -417,8 +664,66 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
   if (dialect.preambleLines > 0) warnings.push(`The first ${dialect.preambleLines} line(s) are not part of the table; the platform will count them as invalid rows (or strip them before importing).`);
   if (sample.truncated) warnings.push(`Only the first ${sample.bytesRead} bytes were read; the last partial row was dropped.`);
 
+  const candidates: Record<string, Candidate[]> = {};
+  const listCandidates = (field: string, choices: Choice[]) => {
+    candidates[field] = choices.slice(0, 3).map((c) => ({ column: c.p.index, name: c.p.name, score: round2(c.score), evidence: c.evidence.slice(0, 4) }));
+  };
+  const result = (): InferResult => {
+    const missing = CORE_FIELDS.filter((f) => !Object.hasOwn(format, f));
+    for (const f of missing) warnings.push(`Could not find ${f}: ${explain[f] ?? 'no column fits.'} Set it in file_format by hand (a 0-based column index) if the files have it.`);
+    const suggestedMetadataSchema: Record<string, MetadataProperty> = {};
+    const entityProfile = format.entity_id !== undefined ? profiles[format.entity_id] : undefined;
+    for (const p of profiles) {
+      if (!free(p) || p.nonEmpty.length === 0) continue;
+      const base = p.name ? (p.info?.tokens.join('_') ?? '') : '';
+      const key = base || `column_${p.index}`;
+      if (opts.metadataSchema && Object.keys(opts.metadataSchema).some((k) => normName(k) === normName(key))) continue; // the dataset has it already
+      const suggestion = suggestProperty(p, entityProfile);
+      if (suggestion) suggestedMetadataSchema[key] = suggestion;
+    }
+    return {
+      file_format: format,
+      missing,
+      candidates,
+      dialect: {
+        delimiter: dialect.delimiter,
+        quote: dialect.quote,
+        hasHeader: dialect.hasHeader,
+        encoding: sample.encoding,
+        lineEnding: dialect.lineEnding,
+        compression: sample.compression,
+      },
+      columns: reports,
+      rowsSampled: rows.length,
+      warnings,
+      suggestedMetadataSchema,
+    };
+  };
+
+  // Several record types (storm header lines between data lines, NMEA sentences): not one table.
+  const types = recordTypes(dialect.hasHeader ? allRows.slice(1) : allRows);
+  if (types) {
+    warnings.push(`The file mixes record types: ${types}. It is not one table, so no columns were mapped: split it by record type (or convert it to one row per point) before importing.`);
+    for (const f of CORE_FIELDS) explain[f] = 'the file mixes record types (see the warning above).';
+    return result();
+  }
+
   // Coordinates first: they anchor the start/end group that the time should share.
-  const coords = pickCoordinates(profiles, warnings);
+  const pairs: { lat: Choice; lon: Choice; score: number }[] = [];
+  let coords = pickCoordinates(profiles, warnings, pairs);
+  pairs.sort((a, b) => b.score - a.score);
+  if (coords && header && !coordinateNamed(coords.lat.p) && !coordinateNamed(coords.lon.p)) {
+    // A header that names neither column a coordinate: values alone in a degree range are temperatures, sizes, rates as often as positions.
+    explain.latitude = explain.longitude = `columns ${coords.lat.p.index} ("${coords.lat.p.name}") and ${coords.lon.p.index} ("${coords.lon.p.name}") fit the latitude and longitude ranges, but the header names neither as a coordinate: not mapped (see candidates).`;
+    warnings.splice(0, warnings.length, ...warnings.filter((w) => !w.startsWith('Ambiguous coordinates')));
+    coords = null;
+  }
+  listCandidates('latitude', [...new Set(pairs.map((x) => x.lat))]);
+  listCandidates('longitude', [...new Set(pairs.map((x) => x.lon))]);
+  for (const p of profiles) {
+    const why = (named(p, 'latitude') || named(p, 'longitude')) && isNumeric(p) ? notCoordinate(p, profiles) : null;
+    if (why) reports[p.index]!.evidence.push(`not a coordinate: ${why}`);
+  }
   if (coords) {
     const both = coords.confidence >= CONFIDENT && !(named(coords.lat.p, 'latitude') && named(coords.lon.p, 'longitude')) ? coords.confidence - 0.05 : coords.confidence;
     assign(coords.lat.p, 'latitude', both, coords.lat.evidence);
@@ -454,12 +759,25 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
       return c;
     })
     .sort((a, b) => b.score - a.score || a.p.index - b.p.index);
+  listCandidates('timestamp', times);
   const time = times[0];
+  const elapsed = times.find((c) => c.kind === 'elapsed');
   if (time && time.score >= 0.3) {
-    const agree = named(time.p, 'timestamp') && (time.kind === 'epoch' || time.kind === 'datetime');
-    assign(time.p, 'timestamp', agree ? Math.max(0.85, time.score) : Math.min(0.65, time.score), time.evidence);
+    const agree = named(time.p, 'timestamp') && !named(time.p, 'recordtime') && (time.kind === 'epoch' || time.kind === 'datetime');
+    let confidence = agree ? Math.max(0.85, time.score) : Math.min(0.65, time.score);
+    if (time.zoneless) confidence = Math.min(confidence, 0.8);
+    const rival = times[1];
+    if (rival && rival.kind !== 'elapsed' && rival.score > time.score - 0.1 && rival.p.info?.group === time.p.info?.group) {
+      confidence = Math.min(confidence, 0.6);
+      warnings.push(`Column ${time.p.index} was taken as the time, but column ${rival.p.index}${rival.p.name ? ` ("${rival.p.name}")` : ''} fits almost as well: check which one is the time of the position.`);
+    }
+    assign(time.p, 'timestamp', confidence, time.evidence);
     if (time.kind === 'epoch' && time.unit !== 'ms') warnings.push(`Column ${time.p.index} holds ${EPOCH_TO_MS[time.unit!]} before importing; the importer expects epoch milliseconds.`);
-    if (time.kind === 'datetime') warnings.push(`Column ${time.p.index} holds ${datetimeLabel(time.p.nonEmpty[0]!)} text (e.g. "${time.p.nonEmpty[0]}"); the importer expects epoch milliseconds: convert it (in UTC) before importing.`);
+    if (time.kind === 'datetime' && !time.zoneless) warnings.push(`Column ${time.p.index} holds ${datetimeLabel(time.p.nonEmpty[0]!)} text (e.g. "${time.p.nonEmpty[0]}"); the importer expects epoch milliseconds: convert it (in UTC) before importing.`);
+    if (time.kind === 'datetime' && time.zoneless) {
+      warnings.push(`Column ${time.p.index} holds ${datetimeLabel(time.p.nonEmpty[0]!)} text without a time zone (e.g. "${time.p.nonEmpty[0]}"): ask the person which time zone the times are in (local time, or UTC), then convert them to epoch milliseconds in that zone before importing.`);
+    }
+    if (time.p.parseShare < 1) warnings.push(`Column ${time.p.index}: ${Math.round(time.p.parseShare * 100)}% of values are times; the others (${time.p.unparsed.map((v) => JSON.stringify(v)).join(', ')}) will be invalid rows.`);
     if (time.kind === 'ole') warnings.push(`Column ${time.p.index} holds days since 1899-12-30; the importer expects epoch milliseconds: (days - 25569) * 86400000.`);
     if (time.kind === 'date' || time.kind === 'time') {
       const partner = profiles.find((p) => p !== time.p && (p.type === (time.kind === 'date' ? 'time' : 'date')) && Math.abs(p.index - time.p.index) <= 2);
@@ -469,16 +787,30 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
           : `Column ${time.p.index} holds only ${time.kind === 'date' ? 'dates' : 'times of day'}; the importer needs epoch milliseconds: add the missing part and convert.`,
       );
     }
+  } else if (elapsed) {
+    explain.timestamp = `column ${elapsed.p.index}${elapsed.p.name ? ` ("${elapsed.p.name}")` : ''} counts time since the start of the recording (${elapsed.p.min}..${elapsed.p.max}), not dates: the importer needs epoch milliseconds, so add the recording's start time (from the file name or the device) to it before importing.`;
   } else {
     explain.timestamp = 'No column holds times: looked for epoch numbers (seconds to nanoseconds), date-time text, and time-like header names.';
   }
 
   // Entity: the best identifier, if any is good enough.
+  const layout: Layout = { coords, trip: false };
+  if (coords) {
+    const g = coords.lat.p.info?.group;
+    const endOf = (role: 'latitude' | 'longitude') => profiles.find((p) => p.info?.group === 'end' && named(p, role) && isNumeric(p) && p !== coords.lat.p && p !== coords.lon.p);
+    const ends = profiles.filter((p) => p.info?.group === 'end' && (named(p, 'timestamp') || named(p, 'latitude')));
+    layout.trip = g === 'start' || ends.length > 0;
+    if (g === 'start') {
+      layout.endLat = endOf('latitude');
+      layout.endLon = endOf('longitude');
+    }
+  }
   const entities = profiles
     .filter(free)
-    .map((p) => entityScore(p, rows.length, coords))
+    .map((p) => entityScore(p, rows.length, layout))
     .filter((c): c is Choice => c !== null)
     .sort((a, b) => b.score - a.score || a.p.index - b.p.index);
+  listCandidates('entity_id', entities);
   const entity = entities[0];
   if (entity && entity.score >= 0.3) {
     // Values alone never make a confident answer: a journey id and a vehicle id look alike.
@@ -494,39 +826,13 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
   }
 
   // Altitude: by name only. A numeric column alone says nothing about being an altitude.
-  const alt = profiles.find((p) => free(p) && isNumeric(p) && named(p, 'altitude') && !named(p, 'angle'));
+  const alt = profiles.find((p) => free(p) && isNumeric(p) && named(p, 'altitude') && !named(p, 'angle') && !named(p, 'projected'));
   if (alt) assign(alt, 'altitude', 0.75, [`header "${alt.name}" names an altitude`]);
 
   // Properties of the dataset.
   if (opts.metadataSchema) matchProperties(profiles, opts.metadataSchema, free, assign, warnings);
 
-  const missing = ['entity_id', 'timestamp', 'longitude', 'latitude'].filter((f) => !Object.hasOwn(format, f));
-  for (const f of missing) warnings.push(`Could not find ${f}: ${explain[f] ?? 'no column fits.'} Set it in file_format by hand (a 0-based column index) if the files have it.`);
-
-  const suggestedMetadataSchema: Record<string, MetadataProperty> = {};
-  for (const p of profiles) {
-    if (!free(p) || p.nonEmpty.length === 0) continue;
-    const base = p.name ? (p.info?.tokens.join('_') ?? '') : '';
-    const suggestion = suggestProperty(p);
-    if (suggestion) suggestedMetadataSchema[base || `column_${p.index}`] = suggestion;
-  }
-
-  return {
-    file_format: format,
-    missing,
-    dialect: {
-      delimiter: dialect.delimiter,
-      quote: dialect.quote,
-      hasHeader: dialect.hasHeader,
-      encoding: sample.encoding,
-      lineEnding: dialect.lineEnding,
-      compression: sample.compression,
-    },
-    columns: reports,
-    rowsSampled: rows.length,
-    warnings,
-    suggestedMetadataSchema,
-  };
+  return result();
 }
 
 // ---- dataset properties ------------------------------------------------------------------------
@@ -563,7 +869,8 @@ function fitEvidence(p: Profile, prop: MetadataProperty): string {
   return share === 1 ? `every value fits its type (${prop.type})` : `${Math.round(share * 1000) / 10}% of values fit its type (${prop.type}); the others will be invalid rows`;
 }
 
-const norm = (s: string) => s.toLowerCase().replace(/^#\s*/, '').replace(/[\s\-.]+/g, '_');
+/** A name reduced to its words: VesselType, vessel_type and "Vessel Type" are the same. */
+const normName = (s: string) => tokenize(s).join('');
 
 function matchProperties(
   profiles: Profile[],
@@ -574,16 +881,35 @@ function matchProperties(
 ): void {
   const props = Object.entries(schema);
   const unmatched = new Map(props);
-  // 1. By header name.
-  for (const p of profiles) {
-    if (!free(p) || !p.name) continue;
-    const hit = props.find(([name]) => unmatched.has(name) && norm(name) === norm(p.name!));
-    if (!hit) continue;
-    const ok = fits(p, hit[1]);
-    assign(p, hit[0], ok ? 0.9 : 0.4, [`header matches property "${hit[0]}"`, fitEvidence(p, hit[1])]);
-    if (fitShare(p, hit[1]) < 1) warnings.push(`Column ${p.index} ("${p.name}") matches property "${hit[0]}", but ${fitEvidence(p, hit[1])}.`);
-    unmatched.delete(hit[0]);
-  }
+  // 1. By header name, in any case or spelling (VesselType = vessel_type); then by the words one name
+  //    adds to the other (Status -> nav_status), when the values fit.
+  const words = (s: string) => tokenize(s);
+  const byName = (exact: boolean) => {
+    for (const p of profiles) {
+      if (!free(p) || !p.name) continue;
+      const hw = words(p.name);
+      const hit = props.find(([name]) => {
+        if (!unmatched.has(name)) return false;
+        if (exact) return normName(name) === normName(p.name!);
+        const pw = words(name);
+        const [short, long] = hw.length <= pw.length ? [hw, pw] : [pw, hw];
+        return short.length > 0 && short.join('').length >= 4 && short.every((w) => long.includes(w));
+      });
+      if (!hit) continue;
+      const share = fitShare(p, hit[1]);
+      if (p.nonEmpty.length > 0 && share - (p.values.length - p.nonEmpty.length) / Math.max(1, p.values.length) <= 0) {
+        warnings.push(`Column ${p.index} ("${p.name}") is named like property "${hit[0]}", but none of its values fit its type (${hit[1].type}): not mapped.`);
+        continue;
+      }
+      const ok = fits(p, hit[1]);
+      const confidence = exact ? (ok ? 0.9 : 0.4) : ok ? 0.6 : 0.3;
+      assign(p, hit[0], confidence, [exact ? `header matches property "${hit[0]}"` : `header "${p.name}" shares its words with property "${hit[0]}"`, fitEvidence(p, hit[1])]);
+      if (share < 1) warnings.push(`Column ${p.index} ("${p.name}") matches property "${hit[0]}", but ${fitEvidence(p, hit[1])}.`);
+      unmatched.delete(hit[0]);
+    }
+  };
+  byName(true);
+  byName(false);
   // 2. By position: the free columns after the core ones, in order, when every one fits.
   const freeCols = profiles.filter(free);
   const rest = [...unmatched];
@@ -611,7 +937,21 @@ function matchProperties(
   if (notFound.length > 0) warnings.push(`Dataset properties not matched to a column: ${notFound.join(', ')}. Add them to file_format by hand if the files have them.`);
 }
 
-function suggestProperty(p: Profile): MetadataProperty | null {
+/** True when each value of p goes with one entity and the reverse (a vessel's name, an aircraft's call sign). */
+function perEntityLabel(p: Profile, entity: Profile | undefined): boolean {
+  if (!entity || entity === p) return false;
+  const pairs = new Map<string, string>();
+  for (let i = 0; i < p.values.length; i++) {
+    const e = entity.values[i] ?? '';
+    const v = p.values[i] ?? '';
+    if (!e || !v) continue;
+    if (pairs.has(e) && pairs.get(e) !== v) return false;
+    pairs.set(e, v);
+  }
+  return pairs.size >= 2 && new Set(pairs.values()).size === pairs.size;
+}
+
+function suggestProperty(p: Profile, entity?: Profile): MetadataProperty | null {
   const nullable = p.nonEmpty.length < p.values.length;
   if (p.type === 'integer') {
     return p.min >= 0 && p.max <= 4_294_967_295
@@ -621,7 +961,8 @@ function suggestProperty(p: Profile): MetadataProperty | null {
         : null;
   }
   if (p.type === 'ipv4') return { type: 'ip', nullable };
-  if ((p.type === 'string' || p.type === 'boolean') && p.distinct <= 50 && p.distinct < p.nonEmpty.length) {
+  // An enum is a small set of categories that repeat; not the names or call signs of the few objects sampled.
+  if ((p.type === 'string' || p.type === 'boolean') && p.distinct <= 50 && p.distinct * 3 <= p.nonEmpty.length && !perEntityLabel(p, entity)) {
     return { type: 'enum', nullable, values: [...new Set(p.nonEmpty)].sort() };
   }
   return null;

@@ -28,12 +28,16 @@ const POINT_RE = /^\s*(?:SRID=\d+;)?POINT\s*Z?\s*\(\s*-?\d+(?:\.\d+)?\s+-?\d+(?:
 const PAIR_RE = /^\s*\(?\s*-?\d{1,3}\.\d+\s*[,; ]\s*-?\d{1,3}\.\d+\s*\)?\s*$/;
 
 export const DATETIME_FORMATS: { re: RegExp; label: string }[] = [
-  { re: /^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i, label: 'ISO 8601 date-time' },
+  { re: /^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i, label: 'ISO 8601 date-time' },
   { re: /^\d{4}\/\d{1,2}\/\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/, label: 'yyyy/mm/dd date-time' },
   { re: /^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]M)?$/i, label: 'day/month or month/day date-time' },
   { re: /^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}$/, label: 'Twitter-style date-time' },
   { re: /^[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(?::\d{2})?(?: (?:GMT|UTC|[+-]\d{4}))?$/, label: 'RFC 2822 date-time' },
   { re: /^\d{8}[T ]?\d{6}$/, label: 'compact yyyymmddhhmmss' },
+  { re: /^\d{8} \d{2}:\d{2}(?::\d{2})?$/, label: 'yyyymmdd hh:mm:ss' },
+  { re: /^\d{1,2}:\d{2}:\d{2}(?:\.\d+)? \d{1,2}-[A-Za-z]{3}-\d{4}$/, label: 'hh:mm:ss dd-Mon-yyyy' },
+  { re: /^\d{1,2}[- ][A-Za-z]{3}[- ]\d{4}[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/, label: 'dd-Mon-yyyy hh:mm:ss' },
+  { re: /^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} (?:[A-Z]{3,4}|GMT[+-]\d{2}:?\d{2}) \d{4}$/, label: 'Java Date.toString date-time' },
 ];
 const DATE_RE = /^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}\/\d{1,2}\/\d{1,2})$/;
 const TIME_RE = /^\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$/;
@@ -82,3 +86,53 @@ export const EPOCH_TO_MS: Record<EpochUnit, string> = {
   us: 'epoch microseconds: divide by 1000',
   ns: 'epoch nanoseconds: divide by 1,000,000',
 };
+
+/** Cells that mean "no value" in exports (R, pandas, SQL dumps, spreadsheets). */
+export const NA_VALUES = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', 'nil', '-', '--', '?', '#n/a', 'missing', '-999', '-9999', '99999']);
+
+export interface ShareClass {
+  type: ValueType;
+  /** Share of the values that are of that type (1 when all are). */
+  share: number;
+  /** A few values that are not (for the evidence). */
+  unparsed: string[];
+}
+
+/**
+ * The type most values have: a column is classified by the share that parses (at least 90%), so that
+ * one stray value does not make a column of numbers or dates into text; dates and date-times mixed in
+ * one column are date-times; 6-digit hex addresses count as hex even when some are all digits.
+ */
+export function classifyByShare(values: string[], decimalComma: boolean): ShareClass {
+  const all = classifyValues(values, decimalComma);
+  if (all !== 'string' || values.length === 0) return { type: all, share: 1, unparsed: [] };
+  if (values.every((v) => /^[0-9a-f]{6}$/i.test(v))) return { type: 'hexid', share: 1, unparsed: [] };
+  // Most text columns are text through and through: a look at a few values says so without reading them all.
+  const probe = values.slice(0, 20).filter((v) => classifyValues([v], decimalComma) !== 'string').length;
+  if (probe < Math.min(20, values.length) * 0.7) return { type: 'string', share: 1, unparsed: [] };
+  const counts = new Map<ValueType, number>();
+  const kinds: ValueType[] = [];
+  for (const v of values) {
+    const k = classifyValues([v], decimalComma);
+    kinds.push(k);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const n = values.length;
+  const c = (t: ValueType) => counts.get(t) ?? 0;
+  const options: [ValueType, number][] = [
+    ['integer', c('integer')],
+    ['decimal', c('integer') + c('decimal')],
+    ['datetime', c('datetime') >= 0.3 * n ? c('datetime') + c('date') : c('datetime')],
+    ['date', c('date')],
+    ['uuid', c('uuid')],
+    ['hexid', c('hexid')],
+    ['time', c('time')],
+  ];
+  for (const [type, count] of options) {
+    if (count / n >= 0.9) {
+      const fits = (k: ValueType) => k === type || (type === 'decimal' && k === 'integer') || (type === 'datetime' && k === 'date');
+      return { type, share: count / n, unparsed: [...new Set(values.filter((_, i) => !fits(kinds[i]!)))].slice(0, 3) };
+    }
+  }
+  return { type: 'string', share: 1, unparsed: [] };
+}

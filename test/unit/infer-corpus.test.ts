@@ -9,8 +9,8 @@ const infer = (bytes: Buffer) => {
   return inferCsvFormat({ text, origin: 'corpus', encoding, compression: 'none', truncated: false, bytesRead: bytes.length });
 };
 
-describe('inference on the first 30 real-world trajectory schemas (test/fixtures/infer)', () => {
-  const score = scoreCorpus(infer, 'first30') as {
+describe('inference on the development split of the real-world schemas (test/fixtures/infer)', () => {
+  const score = scoreCorpus(infer, 'dev') as {
     files: number;
     dialectRight: number;
     fullyRight: number;
@@ -23,9 +23,10 @@ describe('inference on the first 30 real-world trajectory schemas (test/fixtures
     expect(score.dialectRight).toBe(score.files);
   });
 
-  it('gets at least 95% of files fully right on the core fields', () => {
+  it('gets at least 97% of files fully right on the core fields', () => {
     const misses = score.rows.filter((r) => !r.fullyRight).map((r) => `${r.file}: ${r.problems.join('; ')}`);
-    expect(score.fullyRight / score.files, misses.join('\n')).toBeGreaterThanOrEqual(0.95);
+    expect(score.files).toBeGreaterThanOrEqual(80);
+    expect(score.fullyRight / score.files, misses.join('\n')).toBeGreaterThanOrEqual(0.97);
   });
 
   it('is never confidently wrong', () => {

@@ -57,10 +57,12 @@ describe('infer_csv_format engine', () => {
   });
 
   it('suggests a metadataSchema for columns the dataset does not have', () => {
-    const csv = 'e1,1700000000000,2.35,48.85,bus,17\ne1,1700000001000,2.36,48.86,bus,18\ne2,1700000002000,2.37,48.87,tram,19\n';
+    // A category repeats across objects and rows; the names of the few objects sampled do not make an enum.
+    const csv = Array.from({ length: 12 }, (_, i) => `e${i % 3},${1700000000000 + i * 1000},${(2.3 + (i % 3) * 0.4 + i * 1e-4).toFixed(4)},${(48.8 + (i % 3) * 0.3 + i * 1e-4).toFixed(4)},${['bus', 'tram'][i % 2]},${17 + i},${['Anna', 'Ben', 'Cleo'][i % 3]}`).join('\n');
     const r = inferCsvFormat(sampleFromText(csv));
     expect(r.suggestedMetadataSchema.column_4).toEqual({ type: 'enum', nullable: false, values: ['bus', 'tram'] });
     expect(r.suggestedMetadataSchema.column_5).toEqual({ type: 'number', nullable: false, signed: false });
+    expect(r.suggestedMetadataSchema.column_6).toBeUndefined();
   });
 
   it('cuts a long sample at the last complete row and says so', () => {
