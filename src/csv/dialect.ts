@@ -120,7 +120,7 @@ export function detectDialect(text: string, forced: { delimiter?: string; hasHea
     const rows = splitWhitespace(head.join('\n'), SNIFF_LINES);
     const { width, share } = modalWidth(rows);
     const score = share * 100 + Math.min(width, 50) * 0.1 - 1;
-    if (width >= 2 && share >= 0.9 && (!best || score > best.score)) best = { delimiter: WHITESPACE, score, preamble: 0 };
+    if (width >= 2 && share >= 0.9 && rows.length >= 3 && (!best || score > best.score)) best = { delimiter: WHITESPACE, score, preamble: 0 };
   }
   const chosen = best ?? { delimiter: forced.delimiter ?? ',', score: 0, preamble: 0 };
   const body = chosen.preamble === 0 ? text : lines.slice(chosen.preamble).join('\n');
