@@ -15,6 +15,7 @@ import type { MetadataSchema, WireCsvFormat } from '../dfi/schemas.js';
 import { describeError } from '../errors.js';
 import { CsvScanner } from './scan.js';
 import { compileRowValidator } from './validate.js';
+import { SegmentWriter, type SegmentTarget } from '../sandbox/store/segment.js';
 
 export interface FileOutcome {
   name: string;
@@ -31,6 +32,8 @@ export interface ValidateOptions {
   signal?: AbortSignal;
   onInvalid?: (line: number, why: string) => void;
   onProgress?: (valid: number, invalid: number) => void;
+  /** Store the valid rows as point segments in this folder (the sandbox's real imports). */
+  store?: SegmentTarget;
 }
 
 /** Files at least this large are split across cores. */
@@ -44,13 +47,16 @@ export async function validateStream(
   name: string,
   validate: (fields: string[]) => string | null,
   opts: ValidateOptions = {},
-): Promise<FileOutcome & { lines: number; sawQuote: boolean }> {
-  const out = { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0, lines: 0, sawQuote: false } as FileOutcome & { lines: number; sawQuote: boolean };
+): Promise<FileOutcome & { lines: number; sawQuote: boolean; segments: string[] }> {
+  const out = { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0, lines: 0, sawQuote: false, segments: [] } as FileOutcome & { lines: number; sawQuote: boolean; segments: string[] };
+  const writer = opts.store ? new SegmentWriter(opts.store) : undefined;
   const scanner = new CsvScanner((fields, line) => {
     out.rows++;
     const why = validate(fields);
-    if (why === null) out.valid++;
-    else {
+    if (why === null) {
+      out.valid++;
+      writer?.add(fields);
+    } else {
       out.invalid++;
       if (why.startsWith('the row has')) out.tooNarrow++;
       opts.onInvalid?.(line, why);
@@ -69,6 +75,7 @@ export async function validateStream(
     }
     scanner.feed(decoder.end());
     scanner.end();
+    if (writer) out.segments = writer.close();
   } catch (err) {
     out.error = describeError(err);
   } finally {
@@ -121,6 +128,7 @@ interface RangeResult {
   lines: number;
   sawQuote: boolean;
   samples: { line: number; why: string }[];
+  segments?: string[];
   error?: string;
 }
 
@@ -157,7 +165,7 @@ export async function validateFile(file: string, name: string, format: WireCsvFo
     points.map((start, i) =>
       runRange(
         script,
-        { file, start, end: (points[i + 1] ?? size) - 1, format, schema, maxSamples: MAX_SAMPLES, progressEvery: PROGRESS_EVERY },
+        { file, start, end: (points[i + 1] ?? size) - 1, format, schema, maxSamples: MAX_SAMPLES, progressEvery: PROGRESS_EVERY, store: opts.store },
         (valid, invalid) => {
           progress[i] = [valid, invalid];
           opts.onProgress?.(progress.reduce((a, p) => a + p[0], 0), progress.reduce((a, p) => a + p[1], 0));
@@ -169,7 +177,10 @@ export async function validateFile(file: string, name: string, format: WireCsvFo
   if (results.some((r) => r === null)) return { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0 }; // aborted
   const done = results as RangeResult[];
   // A quote anywhere: a quoted newline could sit on a split point. Do it again, in order, on one thread.
-  if (done.some((r) => r.sawQuote)) return single();
+  if (done.some((r) => r.sawQuote)) {
+    for (const f of done.flatMap((r) => r.segments ?? [])) fs.rmSync(f, { force: true });
+    return single();
+  }
   const out: FileOutcome = { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0 };
   let lineOffset = 0;
   for (const r of done) {

@@ -17,6 +17,7 @@ import { describeError } from '../errors.js';
 import { compileRowValidator } from '../csv/validate.js';
 import { validateFile, validateStream, type FileOutcome } from '../csv/bulk.js';
 import type { SourceFile } from './sources.js';
+import type { PendingBatch } from './store/points.js';
 
 export const MAX_LOG_LINES = 20;
 export const MAX_FILE_NOTES = 50;
@@ -97,8 +98,12 @@ export class JobStore {
     return state;
   }
 
-  /** Runs the job to its end. Never throws: every failure ends in status `error` with a log line. */
-  async run(s: JobState, files: () => Promise<SourceFile[]>, schema: MetadataSchema): Promise<void> {
+  /**
+   * Runs the job to its end. Never throws: every failure ends in status `error` with a log line.
+   * With `store`, the valid rows are written as point segments and committed when the job finishes
+   * (before it says `finished`); a job that ends otherwise leaves no points.
+   */
+  async run(s: JobState, files: () => Promise<SourceFile[]>, schema: MetadataSchema, store?: PendingBatch): Promise<void> {
     const dry = s.job.dryRun !== false;
     const maxRows = s.job.dryRun === true ? DEFAULT_DRY_RUN_ROWS : typeof s.job.dryRun === 'number' ? s.job.dryRun : undefined;
     if (!dry) this.#setStatus(s, 'running');
@@ -118,6 +123,7 @@ export class JobStore {
           const opts = {
             ...(maxRows !== undefined ? { maxRows } : {}),
             signal: s.abort.signal,
+            ...(store ? { store: store.target } : {}),
             onInvalid: (line: number, why: string) => this.#rejected(s, `${file.name} line ${line}: ${why}`),
             onProgress: (valid: number, invalid: number) => {
               s.job.insertCount = base.insert + valid;
@@ -143,6 +149,18 @@ export class JobStore {
     } catch (err) {
       failed = true;
       this.#note(s, `the source could not be listed: ${describeError(err)}`);
+    }
+    if (store) {
+      if (failed || s.abort.signal.aborted) await store.discard().catch(() => undefined);
+      else {
+        try {
+          await store.commit();
+        } catch (err) {
+          failed = true;
+          this.#note(s, `the points could not be stored: ${describeError(err)}`);
+          await store.discard().catch(() => undefined);
+        }
+      }
     }
     if (s.abort.signal.aborted) return; // `abort` already recorded the status
     if (dry) this.#setStatus(s, failed ? 'error' : 'success');

@@ -9,7 +9,8 @@
  * Its layout, one sub-folder per owner (nothing else writes there):
  *   <stateDir>/ledger/            the import ledger (src/ledger/)
  *   <stateDir>/sandbox/jobs/      the sandbox's jobs and their results
- *   <stateDir>/sandbox/points/    the sandbox's stored points
+ *   <stateDir>/sandbox/points/    the sandbox's stored points (src/sandbox/store/)
+ *   <stateDir>/sandbox/datasets/  the sandbox's datasets as changed through its Datasets API
  * Folders are created on first write, never at start-up.
  */
 import path from 'node:path';
@@ -23,6 +24,7 @@ export const STATE_LAYOUT = {
   sandbox: 'sandbox',
   sandboxJobs: path.join('sandbox', 'jobs'),
   sandboxPoints: path.join('sandbox', 'points'),
+  sandboxDatasets: path.join('sandbox', 'datasets'),
 } as const;
 
 export type StatePart = keyof typeof STATE_LAYOUT;

@@ -57,7 +57,9 @@ describe('the client against the sandbox', () => {
   it('reads datasets, their schema and permissions', async () => {
     const d = await client.getDataset('gs.dataset-1');
     expect(Object.keys(d.dataDescription!.metadataSchema!)).toEqual(['ipv4', 'age', 'home_ipv4', 'route_id', 'credit_card_provider', 'transportation_mode']);
-    expect((await client.listDatasets({ name: 'trips' })).map((x) => x.id)).toEqual(['gs.dataset-1']);
+    // The platform matches the name exactly.
+    expect((await client.listDatasets({ name: "Trips (the user guide's example)" })).map((x) => x.id)).toEqual(['gs.dataset-1']);
+    expect(await client.listDatasets({ name: 'trips' })).toEqual([]);
     expect(await client.getPermissions('gs.readonly-demo')).toMatchObject({ write: false });
     expect(await client.getDatasetSchema('gs.dataset-1')).toMatchObject({ metadataSchema: { age: { type: 'number' } } });
   });
