@@ -213,7 +213,7 @@ export async function checkRole(input: RoleCheckInput): Promise<RoleCheckReport>
     }
     const bucketDoc = policyRead?.ok ? policyRead.policy : null;
     const keyDoc = keyRead?.ok && keyRead.value.policy.ok ? keyRead.value.policy.value : null;
-    const perm = await permissionChecks(clients, input, role, roleMissing, requests, { bucket: bucketDoc, key: keyDoc }, files, commands);
+    const perm = await permissionChecks(clients, input, role, roleMissing, otherAccount, requests, { bucket: bucketDoc, key: keyDoc }, files, commands);
     evaluatedWith = perm.evaluatedWith;
     checks.push(...perm.lines);
 
@@ -365,6 +365,7 @@ async function permissionChecks(
   input: RoleCheckInput,
   role: RoleInfo | null,
   roleMissing: boolean,
+  otherAccount: string | null,
   requests: PermRequest[],
   resourceDocs: { bucket: Record<string, unknown> | null; key: Record<string, unknown> | null },
   files: Map<string, string>,
@@ -377,8 +378,9 @@ async function permissionChecks(
   let policies: Read<{ identity: NamedPolicy[]; boundary: NamedPolicy | null; inlineNames: string[] }> | null = null;
 
   // AWS's own simulator first: it sees the role's policies, its boundary and the account's SCPs.
-  let simulatorDenied = false;
-  for (const r of requests) {
+  // IAM answers only about its own account's roles.
+  let simulatorDenied = otherAccount !== null;
+  for (const r of otherAccount ? [] : requests) {
     const sim = await simulatePrincipal(clients, input.roleArn, { action: r.action, resources: [r.resource], context: r.context }, input.profile);
     if (!sim.ok) {
       simulatorDenied = true;
@@ -391,7 +393,10 @@ async function permissionChecks(
     verdicts.clear();
     const lib = await loadEvaluator();
     if (!role) {
-      cannot = { name: 'list_bucket', status: 'could_not_check', message: 'The role\'s permissions could not be read: iam:SimulatePrincipalPolicy was refused, and a local evaluation needs the role (iam:GetRole).', missingPermission: 'iam:SimulatePrincipalPolicy, or iam:GetRole with iam:ListRolePolicies, iam:GetRolePolicy, iam:ListAttachedRolePolicies, iam:GetPolicy, iam:GetPolicyVersion' };
+      const account = accountOf(input.roleArn);
+      cannot = otherAccount
+        ? { name: 'list_bucket', status: 'could_not_check', message: `The role's permissions could not be read: the role is in account ${account}, your credentials are for another account.`, missingPermission: `iam:SimulatePrincipalPolicy or iam:GetRole in account ${account}` }
+        : { name: 'list_bucket', status: 'could_not_check', message: 'The role\'s permissions could not be read: iam:SimulatePrincipalPolicy was refused, and a local evaluation needs the role (iam:GetRole).', missingPermission: 'iam:SimulatePrincipalPolicy, or iam:GetRole with iam:ListRolePolicies, iam:GetRolePolicy, iam:ListAttachedRolePolicies, iam:GetPolicy, iam:GetPolicyVersion' };
     } else if (!lib) {
       cannot = { name: 'list_bucket', status: 'could_not_check', message: `iam:SimulatePrincipalPolicy was refused and the local evaluator (${evaluatorName()}) is not installed.`, missingPermission: 'iam:SimulatePrincipalPolicy' };
     } else {
@@ -448,8 +453,8 @@ async function permissionChecks(
       lines.push({ ...cannot, name: check });
       continue;
     }
-    const what = describe(check, input, rs);
     const bad = rs.filter((r) => verdicts.get(r)?.decision !== 'allowed');
+    const what = check === 'get_object' && bad.length ? 'read the files (s3:GetObject)' : describe(check, input, rs);
     if (!bad.length) {
       const via = rs.map((r) => verdicts.get(r)?.via).find(Boolean);
       lines.push({ name: check, status: 'passed', message: `The role may ${what}${via ? ` (granted by ${via})` : ''}.` });

@@ -224,6 +224,27 @@ describe('check_aws_role over stdio, against the IAM/STS/KMS stand-in and s3rver
     expect(check(r, 'public_access')).toMatchObject({ status: 'failed', fix: { file: 'public-access-block.json' } });
   });
 
+  it('fails s3:GetObject that the permissions boundary does not allow, with the boundary\'s new version', async () => {
+    const boundary = `arn:aws:iam::${ACCOUNT}:policy/dev-boundary`;
+    aws.scenario.policies[boundary] = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetBucketLocation'], Resource: '*' }] };
+    aws.scenario.roles[ROLE]!.boundary = boundary;
+    aws.scenario.denied.add('iam:SimulatePrincipalPolicy');
+    const r = await run();
+    const c = check(r, 'get_object');
+    expect(c.status).toBe('failed');
+    expect(c.message).toContain(`its policies allow it, but its permissions boundary ${boundary} does not`);
+    const doc = JSON.parse(r.files.find((f: { name: string }) => f.name === 'boundary-policy.json').content);
+    expect(doc.Statement).toHaveLength(2);
+    expect(r.commands[0].command).toBe(`aws iam create-policy-version --policy-arn ${boundary} --policy-document file://boundary-policy.json --set-as-default`);
+  });
+
+  it('says which account to use when the role is in another account than the credentials', async () => {
+    const r = await run({ ...ARGS, role_arn: 'arn:aws:iam::444455556666:role/dfi-import' });
+    expect(check(r, 'role')).toMatchObject({ status: 'could_not_check', missingPermission: 'iam:GetRole in account 444455556666' });
+    expect(check(r, 'get_object').status).toBe('could_not_check');
+    expect(r.summary.failed).toBe(0);
+  });
+
   it('refuses an S3 ARN given as role_arn, with the fix', async () => {
     const res = await mcp.call('check_aws_role', { ...ARGS, role_arn: `arn:aws:s3:::${BUCKET}` });
     expect(res.isError).toBe(true);
