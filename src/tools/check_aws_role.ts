@@ -16,7 +16,7 @@ export const checkAwsRole = defineTool({
   name: 'check_aws_role',
   title: 'Check the IAM role before the first import',
   description:
-    "Before the first s3 import, read-only, with the person's AWS credentials: may the platform assume role_arn (trust policy, ExternalId) and read the files (ListBucket, GetBucketLocation, GetObject, kms:Decrypt), or do the bucket policy, public access or key policy refuse it? Each check: passed, failed (fix, files, commands) or could_not_check (missingPermission). Example: {\"role_arn\": \"arn:aws:iam::111122223333:role/dfi-import\", \"bucket\": \"acme-trips\", \"prefix\": \"2024/\", \"glob\": \"*.csv\"}",
+    "Before the first s3 import, read-only, with the person's AWS credentials: can the platform assume role_arn and read the files? Trust, S3/KMS permissions, bucket and key policy, public access. Each check passed, failed (fix, files, commands) or could_not_check (missingPermission). Example: {\"role_arn\": \"arn:aws:iam::111122223333:role/dfi-import\", \"bucket\": \"acme-trips\", \"prefix\": \"2024/\", \"glob\": \"*.csv\"}",
   input: z
     .object({
       role_arn: z.string().max(2048),
