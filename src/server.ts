@@ -22,10 +22,12 @@ import { getDataset } from './tools/get_dataset.js';
 import { checkS3Source } from './tools/check_s3_source.js';
 import { listDatasets, matchesText } from './tools/list_datasets.js';
 import { checkAwsRole } from './tools/check_aws_role.js';
+import { prepareFiles } from './tools/prepare_files.js';
+import { cancelPrepareJob, getPrepareJob } from './tools/get_prepare_job.js';
 
 export { VERSION } from './config.js';
 
-export const TOOLS: ToolDefinition<any, any>[] = [getAwsTrustPolicy, inferCsvFormatTool, putBatch, getBatch, abortBatch, listDatasets, getDataset, checkS3Source, checkAwsRole];
+export const TOOLS: ToolDefinition<any, any>[] = [getAwsTrustPolicy, inferCsvFormatTool, putBatch, getBatch, abortBatch, listDatasets, getDataset, checkS3Source, checkAwsRole, prepareFiles, getPrepareJob, cancelPrepareJob];
 
 export interface ServerDeps {
   config: Config;

@@ -99,7 +99,7 @@ export async function listMatchingKeys(
   bucket: string,
   prefix: string | undefined,
   glob: string,
-  opts: { examples?: number; maxKeys?: number; onKey?: (key: string, size: number) => void } = {},
+  opts: { examples?: number; maxKeys?: number; onKey?: (key: string, size: number, etag: string) => void } = {},
 ): Promise<KeyListing> {
   const sdk = await loadSdk();
   const byRelative = globMatcher(glob);
@@ -130,7 +130,7 @@ export async function listMatchingKeys(
         out.matched++;
         out.bytes += obj.Size ?? 0;
         if (out.examples.length < (opts.examples ?? 5)) out.examples.push({ key, size: obj.Size ?? 0 });
-        opts.onKey?.(key, obj.Size ?? 0);
+        opts.onKey?.(key, obj.Size ?? 0, obj.ETag ?? '');
       }
       if (out.total >= max) {
         out.truncated = true;

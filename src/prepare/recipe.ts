@@ -46,6 +46,7 @@ const kinds = [
   z.object({ field, kind: z.literal('decimal'), column }).strict().describe('a decimal number (altitude), decimal comma allowed'),
   z.object({ field, kind: z.literal('ipv4'), column }).strict(),
   z.object({ field, kind: z.literal('empty') }).strict().describe('an empty column'),
+  z.object({ field, kind: z.literal('constant'), value: z.string().max(256) }).strict().describe('the same value on every row, e.g. the id of the one device a file holds'),
   z
     .object({
       field,
@@ -283,6 +284,11 @@ export async function compileRecipe(recipe: Recipe): Promise<CompiledRecipe> {
       case 'empty':
         cells.push(() => '');
         break;
+      case 'constant': {
+        const v = csvText(col.value);
+        cells.push(() => v);
+        break;
+      }
       case 'time': {
         const i = col.column;
         const j = col.time_column;

@@ -23,7 +23,8 @@ export interface SourceFile {
   open(): Promise<Readable>;
 }
 
-async function walk(dir: string, base: string, out: string[], limit: number): Promise<void> {
+/** The files under `dir`, as `/`-separated paths relative to `base`, sorted; symlinks and specials ignored. */
+export async function walk(dir: string, base: string, out: string[], limit: number): Promise<void> {
   let entries: fs.Dirent[];
   try {
     entries = await fs.promises.readdir(dir, { withFileTypes: true });

@@ -3,6 +3,7 @@ import { invalidInput, UserFacingError } from '../errors.js';
 import { inferCsvFormat } from '../csv/infer.js';
 import { DEFAULT_SAMPLE_BYTES, MAX_SAMPLE_BYTES, sampleFromPath, sampleFromStream, sampleFromText } from '../csv/sample.js';
 import type { MetadataSchema } from '../dfi/schemas.js';
+import { preparationSteps, proposeRecipe } from '../prepare/propose.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 
 /** Reads the first bytes of s3://bucket/key, or of the first key under a prefix that the glob matches. */
@@ -84,6 +85,7 @@ export const inferCsvFormatTool = defineTool({
     warnings: z.array(z.string()),
     suggestedMetadataSchema: z.record(z.string(), propertySchema),
     sample: z.looseObject({ origin: z.string(), bytesRead: z.number(), truncated: z.boolean() }),
+    preparation: z.looseObject({ needed: z.boolean() }).describe('prepare_files recipe, when the file does not fit the importer as it is'),
     nextSteps: nextStepsSchema,
   }),
   quotesUntrustedData: true,
@@ -128,11 +130,15 @@ export const inferCsvFormatTool = defineTool({
     if (result.missing.length) nextSteps.push(`Ask the person which columns hold ${result.missing.join(', ')}, and add them to file_format.`);
     if (result.warnings.some((w) => w.startsWith('Ambiguous'))) nextSteps.push('Resolve the ambiguity in warnings with the person before importing.');
     if (!args.dataset_id) nextSteps.push('Call again with dataset_id to match the remaining columns to the dataset\'s properties.');
-    nextSteps.push('Run put_batch with this file_format and dry_run true to check it against the files.');
+    // A recipe for prepare_files when the file does not fit the importer as it is (src/prepare/propose.ts).
+    const proposal = proposeRecipe(sample, result, metadataSchema);
+    if (proposal) nextSteps.push(...preparationSteps(proposal));
+    else nextSteps.push('Run put_batch with this file_format and dry_run true to check it against the files.');
     return {
       ...result,
       warnings: [...extraWarnings, ...result.warnings],
       sample: { origin: sample.origin, bytesRead: sample.bytesRead, truncated: sample.truncated },
+      preparation: proposal ? { ...proposal } : { needed: false, reasons: ['the file fits the importer as it is: no recipe is needed'] },
       nextSteps,
     };
   },

@@ -47,7 +47,7 @@ describe('the npm package', () => {
     await client.connect(new StdioClientTransport({ command: 'npx', args: ['--offline', '--no-install', 'dfi-ingest-mcp'], cwd: app, env, stderr: 'ignore' }));
     try {
       const { tools } = await client.listTools();
-      expect(tools.length).toBe(9);
+      expect(tools.length).toBe(12);
       const dry = await client.callTool({
         name: 'put_batch',
         arguments: { dataset_id: 'gs.dataset-1', source: { s3: { bucket: 'my_bucket', prefix: 'my_path/', glob: '*.csv', role_arn: ROLE_ARN } }, file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, route_id: 7, transportation_mode: 9 } },

@@ -12,7 +12,7 @@ describe('the tool contract', () => {
     const mcp = await startMcp(['--sandbox']);
     try {
       const { tools } = await mcp.client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(['get_aws_trust_policy', 'infer_csv_format', 'put_batch', 'get_batch', 'abort_batch', 'list_datasets', 'get_dataset', 'check_s3_source', 'check_aws_role']);
+      expect(tools.map((t) => t.name)).toEqual(['get_aws_trust_policy', 'infer_csv_format', 'put_batch', 'get_batch', 'abort_batch', 'list_datasets', 'get_dataset', 'check_s3_source', 'check_aws_role', 'prepare_files', 'get_prepare_job', 'cancel_prepare_job']);
       for (const t of tools) {
         expect(t.outputSchema, t.name).toBeDefined();
         expect(t.inputSchema.additionalProperties, `${t.name} inputs are strict`).toBe(false);
@@ -22,7 +22,8 @@ describe('the tool contract', () => {
       expect(ann.get_batch!.readOnlyHint).toBe(true);
       expect(ann.put_batch!.readOnlyHint).toBe(false);
       expect(ann.abort_batch!.destructiveHint).toBe(true);
-      expect(JSON.stringify(tools).length).toBeLessThan(20 * 1024);
+      expect(ann.prepare_files!.readOnlyHint).toBe(false);
+      expect(JSON.stringify(tools).length).toBeLessThan(28 * 1024);
       expect(tools).toMatchSnapshot();
     } finally {
       await mcp.close();
@@ -79,7 +80,7 @@ describe('the prebuilt tools/list payload (npm run build)', () => {
     const computed = await startMcp(['--sandbox'], { DFI_NO_PREBUILT_TOOLS_LIST: '1' });
     try {
       const [a, b] = await Promise.all([prebuilt.client.listTools(), computed.client.listTools()]);
-      expect(a.tools.length).toBe(9);
+      expect(a.tools.length).toBe(12);
       expect(a).toEqual(b);
     } finally {
       await prebuilt.close();
@@ -103,6 +104,10 @@ describe('read-only mode', () => {
       expect(dry.job.status).toBe('success');
       const real = await mcp.call('put_batch', { ...args, dry_run: false, confirmation: dry.confirmation.token });
       expect(text(real)).toMatch(/--read-only: only dry runs are allowed/);
+      expect(tools.map((t) => t.name)).not.toContain('cancel_prepare_job');
+      const recipe = { columns: [{ field: 'entity_id', kind: 'text', column: 0 }, { field: 'timestamp', kind: 'time', column: 1, format: 'epoch_ms' }, { field: 'longitude', kind: 'coordinate', column: 2, axis: 'longitude' }, { field: 'latitude', kind: 'coordinate', column: 3, axis: 'latitude' }] };
+      const prep = await mcp.call('prepare_files', { source: { s3: { bucket: 'my_bucket', prefix: 'my_path/', glob: '*.csv' } }, recipe, dry_run: false });
+      expect(text(prep)).toMatch(/--read-only: prepare_files only does dry runs/);
     } finally {
       await mcp.close();
     }
