@@ -311,7 +311,7 @@ async function trustCheck(role: RoleInfo, platform: PlatformTrust, files: Map<st
   }
   // The fix: the role's other statements as they are, and the platform's statement(s) in place of the ones about it.
   const related = (s: Record<string, unknown>) =>
-    grantsAssume(s) && principalsOf(s).some((p) => p === '*' || p === platform.principal || accountOf(p) === platformAccount || /^\d{12}$/.test(p));
+    grantsAssume(s) && principalsOf(s).some((p) => p === '*' || p === platform.principal || accountOf(p) === platformAccount || p === platformAccount);
   const kept = statements.filter((s) => !related(s));
   const platformStatements = asArray(platform.document.Statement as Record<string, unknown>[]);
   const fixed = { Version: '2012-10-17', Statement: [...kept, ...platformStatements] };

@@ -95,6 +95,15 @@ describe('check_aws_role over stdio, against the IAM/STS/KMS stand-in and s3rver
     expect(r.summary.failed).toBe(1);
   });
 
+  it('keeps the role\'s other trust statements in the corrected trust policy', async () => {
+    const trust = aws.scenario.roles[ROLE]!.trust as any;
+    trust.Statement[0].Condition.StringEquals['sts:ExternalId'] = 'my-own-guess';
+    trust.Statement.push({ Sid: 'OwnAccount', Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole' });
+    const r = await run();
+    const file = JSON.parse(r.files.find((f: { name: string }) => f.name === 'trust-policy.json').content);
+    expect(file.Statement).toEqual([{ Sid: 'OwnAccount', Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole' }, ...(platformTrust as any).Statement]);
+  });
+
   it('fails a trust policy whose principal is "*", even with the right ExternalId', async () => {
     (aws.scenario.roles[ROLE]!.trust as any).Statement[0].Principal = { AWS: '*' };
     const t = check(await run(), 'trust');
