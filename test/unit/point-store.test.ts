@@ -82,6 +82,12 @@ describe('the point store', () => {
     const box = [-2, 45, 3, 50];
     const inBox = (r: Row) => r.lon >= box[0]! && r.lon <= box[2]! && r.lat >= box[1]! && r.lat <= box[3]!;
     expect(await count({ time: { minTime: day(3), maxTime: day(10) }, geo: { type: 'BoundingBox', bounds: box } })).toBe(rows.filter((r) => inTime(r, 3, 10) && inBox(r)).length);
+    // Box only (every block counted by its grid cells), and boxes that cut cells at their edges.
+    expect(await count({ geo: { type: 'BoundingBox', bounds: box } })).toBe(rows.filter(inBox).length);
+    for (const b of [[-10, 40, 10, 60], [-9.99, 40.01, 0.123, 59.5], [-1e-6, 50, 1e-6, 50.5]]) {
+      const inB = (r: Row) => r.lon >= b[0]! && r.lon <= b[2]! && r.lat >= b[1]! && r.lat <= b[3]!;
+      expect(await count({ geo: { type: 'BoundingBox', bounds: b } }), String(b)).toBe(rows.filter(inB).length);
+    }
     // A triangle, as dfipy sends it (one ring) and as GeoJSON (a list of rings).
     const ring = [[-5, 42], [5, 42], [0, 55], [-5, 42]]; // prettier-ignore
     const inTri = (r: Row) => {

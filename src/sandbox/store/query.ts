@@ -9,7 +9,7 @@
  */
 import type { MetadataSchema } from '../../dfi/schemas.js';
 import { isIPv4 } from '../../csv/validate.js';
-import { entityHash, ipToNumber, numberToIp, numericType, type Segment } from './segment.js';
+import { BLOCK_ROWS, CELLS, entityHash, ipToNumber, numberToIp, numericType, type Segment } from './segment.js';
 
 /** A query that cannot run: before the stream starts (400) or inside it (`queryError`). */
 export class QueryDocumentError extends Error {
@@ -223,13 +223,15 @@ function numberTest(f: FieldFilter, a: number): (v: number) => boolean {
 export const RECORDS_PER_MESSAGE = 5_000;
 export const IDS_PER_MESSAGE = 10_000;
 const RUN_BLOCKS = 16;
+/** Free column buffers of RUN_BLOCKS * BLOCK_ROWS values. */
+const POOL: Float64Array[] = [];
 
 type Rec = { id: string; coordinate: [number, number]; time: string; fields?: Record<string, unknown>; metadataId?: number | null };
 
 /**
- * Runs the query over the segments and yields the `message` payloads (JSON texts): counts (one per
- * segment that has some, or one 0), id -> count objects (each id in exactly one message), or lists of
- * records. Reads only the blocks whose time range and bounding box can match.
+ * Runs the query over the segments and yields the `message` payloads (JSON texts): one count, id ->
+ * count objects (each id in exactly one message), or lists of records (none when nothing matches).
+ * Reads only the blocks whose time range and bounding box can match.
  */
 export async function* runQuery(q: CompiledQuery, segments: Segment[], open: (file: string) => number | null, close: (fd: number) => void): AsyncGenerator<string> {
   const idHashes = q.ids ? new Map<number, string[]>() : undefined;
@@ -241,156 +243,213 @@ export async function* runQuery(q: CompiledQuery, segments: Segment[], open: (fi
   const [gx0, gy0, gx1, gy1] = q.bbox ?? [-Infinity, -Infinity, Infinity, Infinity];
   const records = q.ret === 'records';
   let counted = 0;
-  let countMessages = 0;
   const groups = q.ret === 'groupBy' ? new Map<string, number>() : undefined;
   const best = q.only ? new Map<string, { t: number; rec: Rec }>() : undefined;
   let batch: Rec[] = [];
+  // Column buffers reused across runs and segments, and across queries through a small pool.
+  const buffers = new Map<string, Float64Array>();
+  const scratch = (name: string) => {
+    let b = buffers.get(name);
+    if (!b) buffers.set(name, (b = POOL.pop() ?? new Float64Array(RUN_BLOCKS * BLOCK_ROWS)));
+    return b;
+  };
+  try {
 
-  for (const seg of segments) {
-    const h = seg.header;
-    if (h.maxTime < q.minTime || h.minTime > q.maxTime) continue;
-    if (h.bbox[2] < gx0 || h.bbox[0] > gx1 || h.bbox[3] < gy0 || h.bbox[1] > gy1) continue;
-    // Field filters on this segment's columns; a property the segment lacks is null in every row.
-    const tests: { col: string; test: (v: number) => boolean }[] = [];
-    let impossible = false;
-    for (const f of q.fields) {
-      const k = h.props.findIndex((p) => p.name === f.name);
-      if (k < 0) {
-        impossible = true;
-        break;
-      }
-      const p = h.props[k]!;
-      if (numericType(p.type)) tests.push({ col: `p${k}`, test: numberTest(f, f.a as number) });
-      else {
-        const idx = (p.values ?? []).indexOf(f.a as string);
-        if (f.op === 'eq' && idx < 0) impossible = true;
-        tests.push({ col: `p${k}`, test: numberTest({ ...f, a: idx }, idx) });
-      }
-    }
-    if (impossible) continue;
-    const fh = open(seg.file);
-    if (fh === null) continue; // removed by a truncate while the query ran
-    try {
-      let entSel: Set<number> | undefined;
-      if (idHashes) {
-        entSel = seg.lookup(fh, idHashes);
-        if (entSel.size === 0) continue;
-      }
-      const dict = records || groups ? seg.dictionary(fh) : undefined;
-      const perEnt = groups ? new Uint32Array(h.entities) : undefined;
-      let segCount = 0;
-      const B = h.blocks;
-      const nb = B.minTime.length;
-      const rowLevelOnly = records || groups || entSel || tests.length > 0 || q.polygon;
-      // Blocks that can match, grouped into runs of consecutive blocks that must be read.
-      let runStart = -1;
-      let runEnd = -1;
-      const flushRun = async function* (this: void): AsyncGenerator<string> {
-        if (runStart < 0) return;
-        const start = runStart * h.blockRows;
-        const end = Math.min(h.rows, runEnd * h.blockRows);
-        const runFirst = runStart;
-        const runLast = runEnd - 1;
-        runStart = -1;
-        // The entity column first: a run without the entity is not read further.
-        const ent = entSel || groups || records ? seg.u32(fh, 'ent', start, end) : undefined;
-        if (entSel) {
-          let any = false;
-          for (let i = 0; i < ent!.length && !any; i++) any = entSel.has(ent![i]!);
-          if (!any) return;
+    for (const seg of segments) {
+      const h = seg.header;
+      if (h.maxTime < q.minTime || h.minTime > q.maxTime) continue;
+      if (h.bbox[2] < gx0 || h.bbox[0] > gx1 || h.bbox[3] < gy0 || h.bbox[1] > gy1) continue;
+      // Field filters on this segment's columns; a property the segment lacks is null in every row.
+      const tests: { col: string; test: (v: number) => boolean }[] = [];
+      let impossible = false;
+      for (const f of q.fields) {
+        const k = h.props.findIndex((p) => p.name === f.name);
+        if (k < 0) {
+          impossible = true;
+          break;
         }
-        // Time is read only where a block is not wholly inside the time range (or for records).
-        const timeAll = B.minTime[runFirst]! >= q.minTime && B.maxTime[runLast]! <= q.maxTime;
-        const checkTime = timed && !timeAll;
-        const t = checkTime || records ? seg.f64(fh, 'time', start, end) : undefined;
-        const lon = q.bbox || records ? seg.f64(fh, 'lon', start, end) : undefined;
-        const lat = q.bbox || records ? seg.f64(fh, 'lat', start, end) : undefined;
-        const cols = tests.map((x) => seg.f64(fh, x.col, start, end));
-        const meta = records && q.includeMetadataId ? seg.f64(fh, 'meta', start, end) : undefined;
-        const props = records && q.includeFields ? h.props.map((_, k) => seg.f64(fh, `p${k}`, start, end)) : undefined;
-        const n = end - start;
-        const poly = q.polygon;
-        for (let i = 0; i < n; i++) {
-          if (checkTime) {
-            const x = t![i]!;
-            if (x < q.minTime || x > q.maxTime) continue;
-          }
-          if (q.bbox) {
-            const x = lon![i]!, y = lat![i]!; // prettier-ignore
-            if (x < gx0 || x > gx1 || y < gy0 || y > gy1) continue;
-            if (poly && !inPolygon(x, y, poly)) continue;
-          }
-          if (entSel && !entSel.has(ent![i]!)) continue;
-          let ok = true;
-          for (let k = 0; k < tests.length; k++) {
-            if (!tests[k]!.test(cols[k]![i]!)) {
-              ok = false;
-              break;
-            }
-          }
-          if (!ok) continue;
-          if (perEnt) {
-            perEnt[ent![i]!]!++;
-            continue;
-          }
-          if (!records) {
-            segCount++;
-            continue;
-          }
-          const time = t![i]!;
-          const id = dict![ent![i]!]!;
-          if (best) {
-            const cur = best.get(id);
-            if (cur && (q.only === 'newest' ? time <= cur.t : time >= cur.t)) continue;
-          }
-          const rec: Rec = { id, coordinate: [lon![i]!, lat![i]!], time: new Date(time).toISOString() };
-          if (props) {
-            const fields: Record<string, unknown> = {};
-            h.props.forEach((p, k) => {
-              const v = props[k]![i]!;
-              fields[p.name] = Number.isNaN(v) ? null : p.type === 'number' ? v : p.type === 'ip' ? numberToIp(v) : (p.values?.[v] ?? null);
-            });
-            rec.fields = fields;
-          }
-          if (meta) rec.metadataId = Number.isNaN(meta[i]!) ? null : meta[i]!;
-          if (best) best.set(id, { t: time, rec });
-          else {
-            batch.push(rec);
-            if (batch.length >= RECORDS_PER_MESSAGE) {
-              yield JSON.stringify(batch);
-              batch = [];
-            }
-          }
-        }
-      };
-      for (let b = 0; b < nb; b++) {
-        if (B.maxTime[b]! < q.minTime || B.minTime[b]! > q.maxTime) continue;
-        if (B.maxLon[b]! < gx0 || B.minLon[b]! > gx1 || B.maxLat[b]! < gy0 || B.minLat[b]! > gy1) continue;
-        const whole =
-          !rowLevelOnly && B.minTime[b]! >= q.minTime && B.maxTime[b]! <= q.maxTime && B.minLon[b]! >= gx0 && B.maxLon[b]! <= gx1 && B.minLat[b]! >= gy0 && B.maxLat[b]! <= gy1;
-        if (whole) {
-          segCount += Math.min(h.rows, (b + 1) * h.blockRows) - b * h.blockRows;
-          continue;
-        }
-        if (runStart >= 0 && runEnd === b && b - runStart < RUN_BLOCKS) runEnd = b + 1;
+        const p = h.props[k]!;
+        if (numericType(p.type)) tests.push({ col: `p${k}`, test: numberTest(f, f.a as number) });
         else {
-          yield* flushRun();
-          runStart = b;
-          runEnd = b + 1;
+          const idx = (p.values ?? []).indexOf(f.a as string);
+          if (f.op === 'eq' && idx < 0) impossible = true;
+          tests.push({ col: `p${k}`, test: numberTest({ ...f, a: idx }, idx) });
         }
       }
-      yield* flushRun();
-      if (perEnt) perEnt.forEach((c, k) => void (c > 0 && groups!.set(dict![k]!, (groups!.get(dict![k]!) ?? 0) + c)));
-      if (q.ret === 'count' && segCount > 0) {
+      if (impossible) continue;
+      const fh = open(seg.file);
+      if (fh === null) continue; // removed by a truncate while the query ran
+      try {
+        let entSel: Set<number> | undefined;
+        if (idHashes) {
+          entSel = seg.lookup(fh, idHashes);
+          if (entSel.size === 0) continue;
+        }
+        const dict = records || groups ? seg.dictionary(fh) : undefined;
+        const perEnt = groups ? new Uint32Array(h.entities) : undefined;
+        let segCount = 0;
+        const B = h.blocks;
+        const nb = B.minTime.length;
+        const rowLevelOnly = records || groups || entSel || tests.length > 0 || q.polygon;
+        // Blocks that can match, grouped into runs of consecutive blocks that must be read.
+        let runStart = -1;
+        let runEnd = -1;
+        const flushRun = async function* (this: void): AsyncGenerator<string> {
+          if (runStart < 0) return;
+          const start = runStart * h.blockRows;
+          const end = Math.min(h.rows, runEnd * h.blockRows);
+          const runFirst = runStart;
+          const runLast = runEnd - 1;
+          runStart = -1;
+          // The entity column first: a run without the entity is not read further.
+          const ent = entSel || groups || records ? seg.u32(fh, 'ent', start, end) : undefined;
+          if (entSel) {
+            let any = false;
+            for (let i = 0; i < ent!.length && !any; i++) any = entSel.has(ent![i]!);
+            if (!any) return;
+          }
+          // Time is read only where a block is not wholly inside the time range (or for records).
+          const timeAll = B.minTime[runFirst]! >= q.minTime && B.maxTime[runLast]! <= q.maxTime;
+          const checkTime = timed && !timeAll;
+          const t = checkTime || records ? seg.f64(fh, 'time', start, end, scratch('time')) : undefined;
+          const lon = q.bbox || records ? seg.f64(fh, 'lon', start, end, scratch('lon')) : undefined;
+          const lat = q.bbox || records ? seg.f64(fh, 'lat', start, end, scratch('lat')) : undefined;
+          const cols = tests.map((x) => seg.f64(fh, x.col, start, end, scratch(x.col)));
+          const meta = records && q.includeMetadataId ? seg.f64(fh, 'meta', start, end, scratch('meta')) : undefined;
+          const props = records && q.includeFields ? h.props.map((_, k) => seg.f64(fh, `p${k}`, start, end, scratch(`p${k}`))) : undefined;
+          const n = end - start;
+          const poly = q.polygon;
+          for (let i = 0; i < n; i++) {
+            if (checkTime) {
+              const x = t![i]!;
+              if (x < q.minTime || x > q.maxTime) continue;
+            }
+            if (q.bbox) {
+              const x = lon![i]!, y = lat![i]!; // prettier-ignore
+              if (x < gx0 || x > gx1 || y < gy0 || y > gy1) continue;
+              if (poly && !inPolygon(x, y, poly)) continue;
+            }
+            if (entSel && !entSel.has(ent![i]!)) continue;
+            let ok = true;
+            for (let k = 0; k < tests.length; k++) {
+              if (!tests[k]!.test(cols[k]![i]!)) {
+                ok = false;
+                break;
+              }
+            }
+            if (!ok) continue;
+            if (perEnt) {
+              perEnt[ent![i]!]!++;
+              continue;
+            }
+            if (!records) {
+              segCount++;
+              continue;
+            }
+            const time = t![i]!;
+            const id = dict![ent![i]!]!;
+            if (best) {
+              const cur = best.get(id);
+              if (cur && (q.only === 'newest' ? time <= cur.t : time >= cur.t)) continue;
+            }
+            const rec: Rec = { id, coordinate: [lon![i]!, lat![i]!], time: new Date(time).toISOString() };
+            if (props) {
+              const fields: Record<string, unknown> = {};
+              h.props.forEach((p, k) => {
+                const v = props[k]![i]!;
+                fields[p.name] = Number.isNaN(v) ? null : p.type === 'number' ? v : p.type === 'ip' ? numberToIp(v) : (p.values?.[v] ?? null);
+              });
+              rec.fields = fields;
+            }
+            if (meta) rec.metadataId = Number.isNaN(meta[i]!) ? null : meta[i]!;
+            if (best) best.set(id, { t: time, rec });
+            else {
+              batch.push(rec);
+              if (batch.length >= RECORDS_PER_MESSAGE) {
+                yield JSON.stringify(batch);
+                batch = [];
+              }
+            }
+          }
+        };
+        // A plain count in a box: per block, the grid cells wholly inside the box are counted from the
+        // block's cell offsets; only the rows of cells on the box's edge are read and tested.
+        const cellPath = !rowLevelOnly && q.bbox !== undefined && h.cols.cells !== undefined;
+        let offsets: Uint32Array | undefined;
+        let inside: number[] = [];
+        let edge: number[] = [];
+        if (cellPath) {
+          const [x0, y0, x1, y1] = h.bbox;
+          const g = h.grid;
+          const w = (x1 - x0) / g;
+          const hh = (y1 - y0) / g;
+          const eps = 1e-9 * Math.max(1, Math.abs(x0), Math.abs(x1), Math.abs(y0), Math.abs(y1));
+          for (let c = 0; c < CELLS; c++) {
+            const cx = c % g;
+            const cy = (c - cx) / g;
+            const lo = x0 + cx * w, hi = cx === g - 1 ? x1 : x0 + (cx + 1) * w; // prettier-ignore
+            const bo = y0 + cy * hh, to = cy === g - 1 ? y1 : y0 + (cy + 1) * hh; // prettier-ignore
+            if (hi + eps < gx0 || lo - eps > gx1 || to + eps < gy0 || bo - eps > gy1) continue;
+            if (gx0 <= lo - eps && hi + eps <= gx1 && gy0 <= bo - eps && to + eps <= gy1) inside.push(c);
+            else edge.push(c);
+          }
+          if (w === 0 || hh === 0) {
+            inside = [];
+            edge = Array.from({ length: CELLS }, (_, c) => c);
+          }
+        }
+        for (let b = 0; b < nb; b++) {
+          if (B.maxTime[b]! < q.minTime || B.minTime[b]! > q.maxTime) continue;
+          if (B.maxLon[b]! < gx0 || B.minLon[b]! > gx1 || B.maxLat[b]! < gy0 || B.minLat[b]! > gy1) continue;
+          if (cellPath && B.minTime[b]! >= q.minTime && B.maxTime[b]! <= q.maxTime) {
+            offsets ??= seg.u32(fh, 'cells', 0, nb * (CELLS + 1));
+            const o = b * (CELLS + 1);
+            for (const c of inside) segCount += offsets[o + c + 1]! - offsets[o + c]!;
+            let lo = Infinity;
+            let hi = -Infinity;
+            for (const c of edge) {
+              if (offsets[o + c + 1]! > offsets[o + c]!) {
+                lo = Math.min(lo, offsets[o + c]!);
+                hi = Math.max(hi, offsets[o + c + 1]!);
+              }
+            }
+            if (lo < hi) {
+              const base = b * h.blockRows;
+              const lon = seg.f64(fh, 'lon', base + lo, base + hi, scratch('lon'));
+              const lat = seg.f64(fh, 'lat', base + lo, base + hi, scratch('lat'));
+              for (const c of edge) {
+                for (let i = offsets[o + c]! - lo, e = offsets[o + c + 1]! - lo; i < e; i++) {
+                  const x = lon[i]!, y = lat[i]!; // prettier-ignore
+                  if (x >= gx0 && x <= gx1 && y >= gy0 && y <= gy1) segCount++;
+                }
+              }
+            }
+            continue;
+          }
+          const whole =
+            !rowLevelOnly && B.minTime[b]! >= q.minTime && B.maxTime[b]! <= q.maxTime && B.minLon[b]! >= gx0 && B.maxLon[b]! <= gx1 && B.minLat[b]! >= gy0 && B.maxLat[b]! <= gy1;
+          if (whole) {
+            segCount += Math.min(h.rows, (b + 1) * h.blockRows) - b * h.blockRows;
+            continue;
+          }
+          if (runStart >= 0 && runEnd === b && b - runStart < RUN_BLOCKS) runEnd = b + 1;
+          else {
+            yield* flushRun();
+            runStart = b;
+            runEnd = b + 1;
+          }
+        }
+        yield* flushRun();
+        if (perEnt) perEnt.forEach((c, k) => void (c > 0 && groups!.set(dict![k]!, (groups!.get(dict![k]!) ?? 0) + c)));
         counted += segCount;
-        countMessages++;
-        yield String(segCount);
+      } finally {
+        close(fh);
       }
-    } finally {
-      close(fh);
     }
+  } finally {
+    for (const b of buffers.values()) if (POOL.length < 32) POOL.push(b);
   }
-  if (q.ret === 'count' && countMessages === 0) yield String(counted);
+  if (q.ret === 'count') yield String(counted);
   if (groups) {
     let chunk: Record<string, number> = {};
     let n = 0;
@@ -406,7 +465,4 @@ export async function* runQuery(q: CompiledQuery, segments: Segment[], open: (fi
   }
   if (best) for (const { rec } of best.values()) batch.push(rec);
   for (let i = 0; i < batch.length; i += RECORDS_PER_MESSAGE) yield JSON.stringify(batch.slice(i, i + RECORDS_PER_MESSAGE));
-  if (records && batch.length === 0 && !best?.size) {
-    /* no records: no message; the finish event says messageCount 0 */
-  }
 }

@@ -17,6 +17,17 @@ import { randomUUID } from 'node:crypto';
 
 export const SEGMENT_ROWS = 1 << 17;
 export const BLOCK_ROWS = 4096;
+export const GRID = 16;
+export const CELLS = GRID * GRID;
+
+/** The grid cell of a point in a segment's box: column + GRID * row. */
+export function gridCell(bbox: readonly number[], x: number, y: number): number {
+  const w = bbox[2]! - bbox[0]!;
+  const h = bbox[3]! - bbox[1]!;
+  const cx = w > 0 ? Math.min(GRID - 1, Math.floor(((x - bbox[0]!) / w) * GRID)) : 0;
+  const cy = h > 0 ? Math.min(GRID - 1, Math.floor(((y - bbox[1]!) / h) * GRID)) : 0;
+  return cx + GRID * cy;
+}
 const MAGIC = 'DFIPTS01';
 const PREFIX = 16;
 
@@ -52,6 +63,8 @@ export interface SegmentHeader {
   maxTime: number;
   /** [minLon, minLat, maxLon, maxLat] */
   bbox: [number, number, number, number];
+  /** Rows of a block are grouped by cell of a GRID × GRID grid over `bbox`; `cells` holds, per block, CELLS + 1 offsets. */
+  grid: number;
   blockRows: number;
   blocks: { minTime: number[]; maxTime: number[]; minLon: number[]; minLat: number[]; maxLon: number[]; maxLat: number[] };
   props: { name: string; type: string; values?: string[] }[];
@@ -166,6 +179,36 @@ export class SegmentWriter {
       if (i > 0 && time[i]! < time[i - 1]!) sorted = false;
     }
     if (!sorted) order.sort((a, b) => time[a]! - time[b]!);
+    // Within each block (a slice of time), rows are grouped by grid cell over the segment's box, in
+    // time order inside a cell (a stable counting sort): a box query counts the cells wholly inside
+    // it from the offsets, and reads rows only for the cells on its edge.
+    let bx0 = Infinity, by0 = Infinity, bx1 = -Infinity, by1 = -Infinity; // prettier-ignore
+    for (let i = 0; i < n; i++) {
+      const x = this.#lon[i]!, y = this.#lat[i]!; // prettier-ignore
+      if (x < bx0) bx0 = x;
+      if (x > bx1) bx1 = x;
+      if (y < by0) by0 = y;
+      if (y > by1) by1 = y;
+    }
+    const bbox: [number, number, number, number] = [bx0, by0, bx1, by1];
+    const nb = Math.ceil(n / BLOCK_ROWS);
+    const cells = new Uint32Array(nb * (CELLS + 1));
+    const cellOf = new Uint16Array(BLOCK_ROWS);
+    const tmp = new Uint32Array(BLOCK_ROWS);
+    for (let b = 0; b < nb; b++) {
+      const start = b * BLOCK_ROWS;
+      const end = Math.min(n, start + BLOCK_ROWS);
+      const off = cells.subarray(b * (CELLS + 1), (b + 1) * (CELLS + 1));
+      for (let i = start; i < end; i++) {
+        const c = gridCell(bbox, this.#lon[order[i]!]!, this.#lat[order[i]!]!);
+        cellOf[i - start] = c;
+        off[c + 1]!++;
+      }
+      for (let c = 0; c < CELLS; c++) off[c + 1]! += off[c]!;
+      const fill = off.slice(0, CELLS);
+      for (let i = start; i < end; i++) tmp[fill[cellOf[i - start]!]!++] = order[i]!;
+      order.set(tmp.subarray(0, end - start), start);
+    }
     const pick = (src: Float64Array) => {
       const out = new Float64Array(n);
       for (let i = 0; i < n; i++) out[i] = src[order[i]!]!;
@@ -179,20 +222,21 @@ export class SegmentWriter {
     const meta = pick(this.#meta);
     const props = this.#props.map(pick);
 
-    const nb = Math.ceil(n / BLOCK_ROWS);
     const blocks: SegmentHeader['blocks'] = { minTime: [], maxTime: [], minLon: [], minLat: [], maxLon: [], maxLat: [] };
     for (let b = 0; b < nb; b++) {
-      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity; // prettier-ignore
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, t0 = Infinity, t1 = -Infinity; // prettier-ignore
       const end = Math.min(n, (b + 1) * BLOCK_ROWS);
       for (let i = b * BLOCK_ROWS; i < end; i++) {
-        const x = lon[i]!, y = lat[i]!; // prettier-ignore
+        const x = lon[i]!, y = lat[i]!, z = t[i]!; // prettier-ignore
         if (x < x0) x0 = x;
         if (x > x1) x1 = x;
         if (y < y0) y0 = y;
         if (y > y1) y1 = y;
+        if (z < t0) t0 = z;
+        if (z > t1) t1 = z;
       }
-      blocks.minTime.push(t[b * BLOCK_ROWS]!);
-      blocks.maxTime.push(t[end - 1]!);
+      blocks.minTime.push(t0);
+      blocks.maxTime.push(t1);
       blocks.minLon.push(x0);
       blocks.minLat.push(y0);
       blocks.maxLon.push(x1);
@@ -221,6 +265,7 @@ export class SegmentWriter {
       ['ent', u8(ent)],
       ['meta', u8(meta)],
       ...props.map((p, k) => [`p${k}`, u8(p)] as [string, Uint8Array]),
+      ['cells', u8(cells)],
       ['entHash', u8(hashes)],
       ['entOff', u8(offs)],
       ['entBlob', blob],
@@ -232,7 +277,8 @@ export class SegmentWriter {
       rows: n,
       minTime: t[0]!,
       maxTime: t[n - 1]!,
-      bbox: [Math.min(...blocks.minLon), Math.min(...blocks.minLat), Math.max(...blocks.maxLon), Math.max(...blocks.maxLat)],
+      bbox,
+      grid: GRID,
       blockRows: BLOCK_ROWS,
       blocks,
       props: this.target.spec.props.map((p, k) => ({ name: p.name, type: p.type, ...(numericType(p.type) ? {} : { values: [...this.#values[k]!.keys()] }) })),
@@ -305,22 +351,26 @@ export class Segment {
 
   // Synchronous positioned reads: a query reads a few large ranges, and a thread-pool round trip
   // per range costs more than the copy from the page cache, above all on a busy machine.
-  #bytes(fd: number, col: string, from: number, to: number): ArrayBuffer {
+  #bytes(fd: number, col: string, from: number, to: number, into?: ArrayBuffer): ArrayBuffer {
     const c = this.header.cols[col];
     if (!c) throw new Error(`segment ${path.basename(this.file)} has no column ${col}`);
     const len = to - from;
-    const buf = new ArrayBuffer(len);
+    const buf = into ?? new ArrayBuffer(len);
     let done = 0;
     while (done < len) {
-      const n = fs.readSync(fd, new Uint8Array(buf, done), 0, len - done, c[0] + from + done);
+      const n = fs.readSync(fd, new Uint8Array(buf, done, len - done), 0, len - done, c[0] + from + done);
       if (n === 0) throw new Error(`segment ${path.basename(this.file)} is truncated`);
       done += n;
     }
     return buf;
   }
 
-  /** Rows [start, end) of a f64 column. */
-  f64(fd: number, col: string, start: number, end: number): Float64Array {
+  /** Rows [start, end) of a f64 column; into `into` (a reused buffer) when given. */
+  f64(fd: number, col: string, start: number, end: number, into?: Float64Array): Float64Array {
+    if (into) {
+      this.#bytes(fd, col, start * 8, end * 8, into.buffer as ArrayBuffer);
+      return into.subarray(0, end - start);
+    }
     return new Float64Array(this.#bytes(fd, col, start * 8, end * 8));
   }
   u32(fd: number, col: string, start: number, end: number): Uint32Array {
