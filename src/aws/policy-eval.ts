@@ -5,12 +5,13 @@
  *
  * The evaluation itself is a maintained library's, @cloud-copilot/iam-simulate: condition operators,
  * wildcards, cross-account rules, permission boundaries and the KMS/trust-policy special cases are
- * its job, not ours. It is an optional dependency (AGPL-3.0): without it, checks that need a local
- * evaluation say "could not be checked" and name iam:SimulatePrincipalPolicy.
+ * its job, not ours. It is AGPL-3.0 (this package is MIT), so it is not installed with the server:
+ * a person who wants it installs it beside the server (README). Without it, checks that need a
+ * local evaluation say "could not be checked" and name iam:SimulatePrincipalPolicy.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../config.js';
+import { fileURLToPath } from 'node:url';
 
 type Lib = typeof import('@cloud-copilot/iam-simulate');
 let libPromise: Promise<Lib | null> | undefined;
@@ -20,15 +21,22 @@ export function loadEvaluator(): Promise<Lib | null> {
   return libPromise;
 }
 
-/** "@cloud-copilot/iam-simulate 0.1.173", for results that say which evaluation was used. */
+/** "@cloud-copilot/iam-simulate 0.1.173": the copy that is installed, for results that say which evaluation was used. */
 export function evaluatorName(): string {
+  const name = '@cloud-copilot/iam-simulate';
   try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { optionalDependencies?: Record<string, string>; dependencies?: Record<string, string> };
-    const v = pkg.optionalDependencies?.['@cloud-copilot/iam-simulate'] ?? pkg.dependencies?.['@cloud-copilot/iam-simulate'];
-    return `@cloud-copilot/iam-simulate${v ? ` ${v}` : ''}`;
+    // Its package.json, found upwards from its entry point (its exports may hide the file).
+    let dir = path.dirname(fileURLToPath(import.meta.resolve(name)));
+    for (let i = 0; i < 6; i++, dir = path.dirname(dir)) {
+      const file = path.join(dir, 'package.json');
+      if (!fs.existsSync(file)) continue;
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === name) return `${name} ${pkg.version ?? ''}`.trim();
+    }
   } catch {
-    return '@cloud-copilot/iam-simulate';
+    // Not installed: the caller has already said so.
   }
+  return name;
 }
 
 export type Policy = Record<string, unknown>;

@@ -67,6 +67,17 @@ describe('the npm package metadata', () => {
   });
 });
 
+describe('licences of what the package installs', () => {
+  it('every production dependency is under a permissive licence (no GPL or AGPL code reaches a user unasked)', () => {
+    const permissive = new Set(['MIT', 'ISC', 'Apache-2.0', 'BSD-2-Clause', 'BSD-3-Clause', '0BSD', 'BlueOak-1.0.0', 'CC0-1.0', 'Unlicense', 'Python-2.0']);
+    const lock = read('package-lock.json') as { packages: Record<string, { dev?: boolean; license?: string }> };
+    const prod = Object.entries(lock.packages).filter(([k, p]) => k && !p.dev);
+    const other = prod.filter(([, p]) => !p.license || !String(p.license).split(/ OR |[()]/).some((l) => permissive.has(l.trim())));
+    expect(prod.length).toBeGreaterThan(50);
+    expect(other.map(([k, p]) => `${k}: ${p.license ?? 'none stated'}`)).toEqual([]);
+  });
+});
+
 describe('the bundle manifest (MCPB)', () => {
   it('passes @anthropic-ai/mcpb validate', () => {
     const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'mcpb'), ['validate', path.join(ROOT, 'manifest.json')], { encoding: 'utf8' });
