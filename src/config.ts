@@ -26,6 +26,8 @@ export interface SandboxOptions {
   s3Endpoint?: string;
   /** The state folder (the same as `Config.stateDir`); the sandbox keeps its own parts under it: see src/state/paths.ts. */
   stateDir: string;
+  /** URL sources on loopback and private networks may be fetched (link-local and metadata: never). */
+  allowPrivateUrls?: boolean;
 }
 
 export interface Config {
@@ -78,7 +80,8 @@ Safety:
   --read-only                    put_batch only for dry runs       (env DFI_READ_ONLY=1)
   --allow-unconfirmed-imports    lift the dry-run gate for unattended automation
                                                                    (env DFI_ALLOW_UNCONFIRMED_IMPORTS=1)
-  --allow-private-urls           let infer_csv_format fetch URLs on loopback and private networks
+  --allow-private-urls           let infer_csv_format (and the sandbox's URL sources) fetch URLs
+                                 on loopback and private networks
                                  (env DFI_ALLOW_PRIVATE_URLS=1; link-local/metadata addresses: never)
   --sample-root DIR              folder that infer_csv_format's "path" may read; repeatable
                                  (env DFI_SAMPLE_ROOTS, separated by "${path.delimiter}"; default: the working directory)
@@ -194,6 +197,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     stateDir,
     // With an S3-compatible endpoint configured, the sandbox reads S3 sources from it, unless a folder was given.
     ...(s3EndpointRaw && !s3RootGiven ? { s3Endpoint: parseUrl(s3EndpointRaw, 'the S3 endpoint') } : {}),
+    allowPrivateUrls: v['allow-private-urls'] === true || envFlag(env, 'DFI_ALLOW_PRIVATE_URLS'),
   };
 
   if (positionals.length > 0) {

@@ -1,46 +1,104 @@
 /**
- * Which network addresses a URL sample may be fetched from.
+ * Which network addresses the server may fetch from (URL samples, and the sandbox's URL sources).
  *
- * Link-local addresses (where cloud metadata endpoints live: 169.254.169.254, fd00:ec2::254) and
- * unspecified addresses are always refused; loopback, private and shared ranges only with
- * --allow-private-urls. The check is made on the address actually connected to (see fetch-sample.ts),
- * so a name that resolves differently the second time (DNS rebinding) cannot slip through.
+ * Classification is ipaddr.js's (a maintained implementation of the IANA special-purpose registries),
+ * applied to the address itself and to any IPv4 address embedded in an IPv6 one: IPv4-mapped
+ * (`::ffff:a.b.c.d`, written by URL parsers as `::ffff:7f00:1`), IPv4-translated (RFC 6145),
+ * IPv4-compatible (`::a.b.c.d`), NAT64 (`64:ff9b::/96`, `64:ff9b:1::/48`), 6to4 (`2002::/16`) and
+ * Teredo (`2001::/32`, the client address).
+ *
+ * - always refused: link-local (where cloud metadata endpoints live: 169.254.169.254, fd00:ec2::254),
+ *   unspecified, multicast, broadcast and reserved/documentation ranges;
+ * - refused unless --allow-private-urls: loopback, private (RFC 1918, unique-local, site-local) and
+ *   shared (carrier-grade NAT) ranges.
  */
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 export type AddressVerdict = { ok: true } | { ok: false; reason: string; always: boolean };
+export type AddressKind = 'link-local' | 'unspecified' | 'reserved' | 'loopback' | 'private' | 'public';
 
-function v4(addr: string): number[] | null {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(addr);
-  return m ? m.slice(1).map(Number) : null;
+/** Metadata endpoints outside the link-local ranges. */
+const METADATA = new Set(['fd00:ec2::254']);
+
+function classifyV4(a: ipaddr.IPv4): AddressKind {
+  switch (a.range()) {
+    case 'linkLocal':
+      return 'link-local';
+    case 'unspecified':
+      return 'unspecified';
+    case 'broadcast':
+    case 'multicast':
+    case 'reserved':
+      return 'reserved';
+    case 'loopback':
+      return 'loopback';
+    case 'private':
+    case 'carrierGradeNat':
+      return 'private';
+    default:
+      return 'public';
+  }
 }
 
-export function classifyAddress(address: string): 'link-local' | 'unspecified' | 'loopback' | 'private' | 'public' {
-  let a = address.toLowerCase().replace(/^\[|\]$/g, '');
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  if (mapped) a = mapped[1]!;
-  const o = v4(a);
-  if (o) {
-    const [x, y] = o as [number, number];
-    if (x === 169 && y === 254) return 'link-local';
-    if (x === 0) return 'unspecified';
-    if (x === 127) return 'loopback';
-    if (x === 10 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 100 && y >= 64 && y <= 127) || (x === 198 && (y === 18 || y === 19))) return 'private';
-    if (x >= 224) return 'private'; // multicast and reserved
-    return 'public';
+/** The IPv4 address an IPv6 address carries (mapped, translated, compatible, NAT64, 6to4, Teredo), if any. */
+function embeddedV4(a: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const b = a.toByteArray();
+  const v4 = (i: number) => new ipaddr.IPv4([b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!]);
+  switch (a.range()) {
+    case 'ipv4Mapped':
+    case 'rfc6145':
+    case 'rfc6052':
+      return v4(12);
+    case '6to4':
+      return v4(2);
+    case 'teredo':
+      return new ipaddr.IPv4([b[12]! ^ 0xff, b[13]! ^ 0xff, b[14]! ^ 0xff, b[15]! ^ 0xff]);
+    default:
+      // IPv4-compatible ::a.b.c.d (deprecated, but still routed by some stacks): the first 96 bits are zero.
+      return b.slice(0, 12).every((x) => x === 0) && !b.slice(12, 15).every((x) => x === 0) ? v4(12) : null;
   }
-  if (a === '::' ) return 'unspecified';
-  if (a === '::1') return 'loopback';
-  if (/^fe[89ab]/.test(a)) return 'link-local';
-  if (a === 'fd00:ec2::254') return 'link-local';
-  if (/^f[cd]/.test(a) || /^ff/.test(a)) return 'private';
-  return 'public';
+}
+
+export function classifyAddress(address: string): AddressKind {
+  const raw = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  if (!ipaddr.isValid(raw)) return 'reserved';
+  const parsed = ipaddr.parse(raw);
+  if (parsed.kind() === 'ipv4') return classifyV4(parsed as ipaddr.IPv4);
+  const v6 = parsed as ipaddr.IPv6;
+  if (METADATA.has(v6.toString())) return 'link-local';
+  const inner = embeddedV4(v6);
+  if (inner) {
+    const kind = classifyV4(inner);
+    // An embedded public IPv4 is as public as the IPv6 form; an embedded special one is refused as such.
+    if (kind !== 'public') return kind;
+  }
+  switch (v6.range() as string) {
+    case 'linkLocal':
+      return 'link-local';
+    case 'unspecified':
+      return 'unspecified';
+    case 'multicast':
+    case 'reserved':
+    case 'discard':
+    case 'benchmarking':
+    case 'deprecatedOrchid':
+    case 'orchid2':
+      return 'reserved';
+    case 'loopback':
+      return 'loopback';
+    case 'uniqueLocal':
+    case 'deprecatedSiteLocal':
+      return 'private';
+    default:
+      return 'public';
+  }
 }
 
 export function checkAddress(address: string, allowPrivate: boolean): AddressVerdict {
   const kind = classifyAddress(address);
   if (kind === 'link-local') return { ok: false, always: true, reason: `${address} is a link-local address (where cloud metadata endpoints live); it is never fetched` };
-  if (kind === 'unspecified') return { ok: false, always: true, reason: `${address} is not a usable address` };
+  if (kind === 'unspecified' || kind === 'reserved') return { ok: false, always: true, reason: `${address} is not a public unicast address (unspecified, multicast or reserved); it is never fetched` };
   if ((kind === 'loopback' || kind === 'private') && !allowPrivate) {
     return { ok: false, always: false, reason: `${address} is a ${kind} address; fetching it needs --allow-private-urls (DFI_ALLOW_PRIVATE_URLS=1)` };
   }

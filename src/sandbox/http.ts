@@ -30,6 +30,8 @@ export interface SandboxContext {
   track(p: Promise<unknown>): void;
   s3Root: string;
   s3Endpoint?: string;
+  /** URL sources on loopback and private networks may be fetched (as --allow-private-urls). */
+  allowPrivateUrls?: boolean;
 }
 
 export function dataset(ctx: SandboxContext, id: string): SandboxDataset {

@@ -41,6 +41,8 @@ export interface SandboxServerOptions {
   s3Endpoint?: string;
   /** The state folder; the sandbox keeps its parts under it (src/state/paths.ts). Absent: nothing outlives the process. */
   stateDir?: string;
+  /** URL sources on loopback and private networks may be fetched (as --allow-private-urls). */
+  allowPrivateUrls?: boolean;
 }
 
 export interface RunningSandbox {
@@ -68,6 +70,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Ru
     },
     s3Root: opts.s3Root,
     ...(opts.s3Endpoint ? { s3Endpoint: opts.s3Endpoint } : {}),
+    allowPrivateUrls: opts.allowPrivateUrls === true,
   };
 
   const app = new Hono<SandboxEnv>();

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { UserFacingError, describeError } from '../errors.js';
-import { loadUndici } from '../dfi/client.js';
+import { guardedGet } from '../net/guarded-get.js';
 import { displayUrl, globMatcher, normaliseBucket } from '../aws/s3-names.js';
 
 export interface SourceFile {
@@ -99,29 +99,25 @@ export async function listS3Files(root: string, bucketInput: string, prefix: str
     }));
 }
 
-export function urlFiles(urls: string[], timeoutMs = 60_000): SourceFile[] {
+/**
+ * URL sources, fetched through the one guarded GET with the same address policy as URL samples: the
+ * sandbox runs on the person's machine, so loopback and private addresses need --allow-private-urls,
+ * and link-local (metadata) addresses are never fetched.
+ */
+export function urlFiles(urls: string[], opts: { allowPrivate: boolean; signal?: AbortSignal; timeoutMs?: number }): SourceFile[] {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   return urls.map((u) => ({
     name: displayUrl(u),
     open: async () => {
-      let url: URL;
       try {
-        url = new URL(u);
-      } catch {
-        throw new UserFacingError('source_error', `"${displayUrl(u)}" is not a URL.`);
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserFacingError('source_error', `${displayUrl(u)}: only http and https URLs can be read.`);
-      try {
-        const { request } = await loadUndici();
-        const res = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-        // Stopping early (a dry run) destroys the body: that must not become an unhandled error.
-        res.body.on('error', () => undefined);
+        const res = await guardedGet(u, { allowPrivate: opts.allowPrivate, timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
         if (res.statusCode !== 200) {
           await res.body.dump().catch(() => undefined);
           throw new UserFacingError('source_error', `${displayUrl(u)} answered HTTP ${res.statusCode}.`);
         }
         return res.body;
       } catch (err) {
-        if (err instanceof UserFacingError) throw err;
+        if (err instanceof UserFacingError) throw new UserFacingError(err.kind === 'fetch_error' ? 'source_error' : err.kind, err.message, { ...(err.hint ? { hint: err.hint } : {}) });
         throw new UserFacingError('source_error', `${displayUrl(u)} could not be fetched: ${describeError(err)}`);
       }
     },

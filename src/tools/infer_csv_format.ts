@@ -106,7 +106,7 @@ export const inferCsvFormatTool = defineTool({
         : args.path !== undefined
           ? await sampleFromPath(args.path, await ctx.sampleRoots(), maxBytes)
           : args.url !== undefined
-            ? await (await import('../net/fetch-sample.js')).sampleFromUrl(args.url, { maxBytes, allowPrivate: ctx.config.allowPrivateUrls })
+            ? await (await import('../net/fetch-sample.js')).sampleFromUrl(args.url, { maxBytes, allowPrivate: ctx.config.allowPrivateUrls, signal: ctx.signal })
             : await sampleFromS3(args.s3_uri!, args.glob, maxBytes, ctx.config.s3Endpoint);
     if (sample.text.trim() === '') throw invalidInput(`${sample.origin} is empty.`, 'Give a file or sample with at least one data row.');
 

@@ -39,7 +39,8 @@ async function waitTerminal(id: string) {
 }
 
 beforeAll(async () => {
-  sandbox = await startSandboxServer({ token: TOKEN, s3Root: EXAMPLES_S3, datasetsFile: EXAMPLES_DATASETS });
+  // Its URL sources are served on loopback here: allowed as with --allow-private-urls.
+  sandbox = await startSandboxServer({ token: TOKEN, s3Root: EXAMPLES_S3, datasetsFile: EXAMPLES_DATASETS, allowPrivateUrls: true });
   client = new DfiClient({ baseUrl: sandbox.url, token: TOKEN, label: 'the sandbox', timeoutMs: 10_000 });
 });
 afterAll(async () => {

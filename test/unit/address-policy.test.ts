@@ -18,6 +18,28 @@ describe('the address policy for URL samples', () => {
     ['fc00::1', 'private'],
     ['8.8.8.8', 'public'],
     ['2606:4700::1111', 'public'],
+    // IPv6 forms that carry an IPv4 address, as URL parsers write them (hex) and as people do
+    ['::ffff:7f00:1', 'loopback'],
+    ['0:0:0:0:0:ffff:127.0.0.1', 'loopback'],
+    ['::ffff:a9fe:a9fe', 'link-local'],
+    ['::ffff:a00:1', 'private'],
+    ['::ffff:0:7f00:1', 'loopback'], // RFC 6145 IPv4-translated
+    ['::7f00:1', 'loopback'], // IPv4-compatible
+    ['64:ff9b::a9fe:a9fe', 'link-local'], // NAT64
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['64:ff9b:1::a00:1', 'private'], // local-use NAT64
+    ['64:ff9b::808:808', 'public'],
+    ['2002:7f00:1::', 'loopback'], // 6to4
+    ['2002:a9fe:a9fe::1', 'link-local'],
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', 'loopback'], // Teredo, client 127.0.0.1
+    ['fd00:ec2:0::254', 'link-local'],
+    ['fe80::1%eth0', 'link-local'],
+    ['[::ffff:7f00:1]', 'loopback'],
+    ['::', 'unspecified'],
+    ['ff02::1', 'reserved'],
+    ['224.0.0.1', 'reserved'],
+    ['255.255.255.255', 'reserved'],
+    ['2001:db8::1', 'reserved'],
   ])('%s is %s', (addr, kind) => {
     expect(classifyAddress(addr)).toBe(kind);
   });

@@ -51,8 +51,10 @@ describe('configuration', () => {
       s3Root: '/tmp/buckets',
       datasetsFile: expect.stringMatching(/examples\/datasets\.json$/),
       stateDir: '/s',
+      allowPrivateUrls: false,
     });
     expect(serve([]).sandbox.s3Endpoint).toBeUndefined();
+    expect(serve(['--allow-private-urls']).sandbox.allowPrivateUrls).toBe(true);
   });
 
   it('takes the state folder from --state-dir or DFI_STATE_DIR, else from the OS conventions', () => {

@@ -93,7 +93,7 @@ export function importRoutes(app: Hono<SandboxEnv>, ctx: SandboxContext): void {
         ? ctx.s3Endpoint
           ? listRemoteS3Files(ctx.s3Endpoint, body.source.s3.bucket, body.source.s3.prefix, body.source.s3.glob)
           : listS3Files(ctx.s3Root, body.source.s3.bucket, body.source.s3.prefix, body.source.s3.glob)
-        : Promise.resolve(urlFiles(body.source.urls));
+        : Promise.resolve(urlFiles(body.source.urls, { allowPrivate: ctx.allowPrivateUrls === true, signal: state.abort.signal }));
     const schema = d.dataDescription?.metadataSchema ?? {};
     if (dryRun !== false) {
       await ctx.jobs.run(state, files, schema);
