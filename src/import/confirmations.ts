@@ -44,6 +44,8 @@ export type GateCheck = { ok: true; dryRunJobId: string; finding: string } | { o
 
 export class ConfirmationStore {
   readonly #entries = new Map<string, Entry>();
+  /** Tokens held by an import being confirmed or sent. */
+  readonly #taken = new Map<string, Entry>();
   constructor(private readonly ttlMs = CONFIRMATION_TTL_MS, private readonly now = () => Date.now()) {}
 
   issue(req: GateKey, dryRunJobId: string, finding = ''): { token: string; expiresAt: string } {
@@ -57,7 +59,7 @@ export class ConfirmationStore {
   check(token: string | undefined, req: GateKey): GateCheck {
     if (!token) return { ok: false, reason: 'a real import needs the confirmation token of a successful dry run, and none was given' };
     const e = this.#entries.get(token);
-    if (!e) return { ok: false, reason: 'the confirmation token is unknown: it was already used, or it comes from another server session' };
+    if (!e) return { ok: false, reason: 'the confirmation token is unknown: it was already used (or is in use by an import being sent), or it comes from another server session' };
     if (e.expiresAt < this.now()) {
       this.#entries.delete(token);
       return { ok: false, reason: 'the confirmation token has expired' };
@@ -68,8 +70,30 @@ export class ConfirmationStore {
     return { ok: true, dryRunJobId: e.dryRunJobId, finding: e.finding };
   }
 
-  /** A token confirms one import only. */
+  /**
+   * Checks the token and takes it in the same step (no await in between), so that concurrent calls
+   * with one token cannot both pass: one import per token. `giveBack` returns it when nothing was
+   * sent because the person declined or did not answer.
+   */
+  take(token: string | undefined, req: GateKey): GateCheck {
+    const gate = this.check(token, req);
+    if (gate.ok) {
+      this.#taken.set(token!, this.#entries.get(token!)!);
+      this.#entries.delete(token!);
+    }
+    return gate;
+  }
+
+  /** Returns a taken token, unchanged (same expiry): nothing was sent with it. */
+  giveBack(token: string): void {
+    const e = this.#taken.get(token);
+    this.#taken.delete(token);
+    if (e && e.expiresAt >= this.now()) this.#entries.set(token, e);
+  }
+
+  /** A taken token was used: an import was sent (or its outcome is unknown). */
   consume(token: string): void {
+    this.#taken.delete(token);
     this.#entries.delete(token);
   }
 

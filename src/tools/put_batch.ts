@@ -157,7 +157,8 @@ export const putBatch = defineTool({
       }
       let finding = '';
       if (!ctx.config.allowUnconfirmedImports) {
-        const gate = ctx.confirmations.check(args.confirmation, gateKey);
+        // Taken now, in flight: a concurrent call with the same token finds it gone.
+        const gate = ctx.confirmations.take(args.confirmation, gateKey);
         if (!gate.ok) {
           throw new UserFacingError('not_confirmed', `the import was not sent: ${gate.reason}.`, {
             hint: 'Run put_batch with the same dataset_id, source and file_format and dry_run true; if it succeeds, show the person its result and pass its confirmation.token here.',
@@ -169,6 +170,8 @@ export const putBatch = defineTool({
       if (ctx.askPerson) {
         const answer = await ctx.askPerson(`Import into ${args.dataset_id} from ${describeSource(request.source, presigned)}, columns ${describeFormat(args.file_format)}${finding ? ` (dry run: ${finding})` : ''}?`);
         if (answer !== 'accept') {
+          // Nothing was sent: the confirmation stays valid.
+          if (args.confirmation && !ctx.config.allowUnconfirmedImports) ctx.confirmations.giveBack(args.confirmation);
           return {
             declined: true,
             preflight,
@@ -189,7 +192,7 @@ export const putBatch = defineTool({
       job = await ctx.client.putBatch(request, dryRun);
     } finally {
       // A token confirms one attempt: after an unknown outcome, nobody should resend blindly.
-      if (real && args.confirmation) ctx.confirmations.consume(args.confirmation);
+      if (real && args.confirmation && !ctx.config.allowUnconfirmedImports) ctx.confirmations.consume(args.confirmation);
     }
 
     const nextSteps: string[] = [];
