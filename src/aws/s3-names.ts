@@ -1,5 +1,5 @@
 /** Bucket names, globs and URLs as people write them, read the one way the rest of the code expects. */
-import picomatch from 'picomatch';
+import { compileGlob } from './glob.js';
 
 /** `my_bucket`, `s3://my_bucket/...`, `https://my_bucket.s3.amazonaws.com/...` -> `my_bucket`. */
 export function normaliseBucket(input: string): string {
@@ -20,9 +20,9 @@ export function normaliseBucket(input: string): string {
   return b.replace(/\/+$/, '');
 }
 
+/** The one glob matcher for keys relative to the prefix (see glob.ts for the syntax and its bounds). */
 export function globMatcher(glob: string): (relativeKey: string) => boolean {
-  const m = picomatch(glob, { dot: false });
-  return (key) => m(key.replace(/^\/+/, ''));
+  return compileGlob(glob);
 }
 
 /** Strips the query string: presigned URLs carry credentials there. */

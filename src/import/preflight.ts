@@ -3,9 +3,9 @@
  * platform reading the files. Errors stop the call with what is wrong and how to fix it; warnings go
  * along with the result.
  */
-import picomatch from 'picomatch';
+import { checkGlob } from '../aws/glob.js';
 import { bucketNameProblem, prefixWarning, ROLE_ARN_RE } from '../aws/arn.js';
-import { invalidInput } from '../errors.js';
+import { invalidInput, UserFacingError } from '../errors.js';
 import { CORE_FIELDS, toWireFormat, type FileFormat } from '../csv/format.js';
 import type { BatchRequest, Dataset, WireSource } from '../dfi/schemas.js';
 import { normaliseBucket, displayUrl } from '../aws/s3-names.js';
@@ -88,9 +88,9 @@ function checkSource(source: SourceArgs, errors: string[], pf: Preflight): WireS
   if (!s3.glob.trim()) errors.push('glob is empty: give a pattern such as "*.csv" (files directly under the prefix) or "**/*.csv" (at any depth).');
   else {
     try {
-      picomatch.makeRe(s3.glob);
-    } catch {
-      errors.push(`glob "${s3.glob}" is not a valid pattern.`);
+      checkGlob(s3.glob);
+    } catch (err) {
+      errors.push(err instanceof UserFacingError ? `${err.message} ${err.hint ?? ''}`.trim() : `the glob is not a valid pattern.`);
     }
     if (!/csv/i.test(s3.glob)) pf.warnings.push(`glob "${s3.glob}" does not mention csv: every matching file is read as CSV.`);
   }
