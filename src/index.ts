@@ -13,6 +13,10 @@ import { ResilientStdioTransport } from './stdio-transport.js';
 import { displayProxy, proxyFor, proxySettings } from './net/proxy.js';
 import type { RunningSandbox } from './sandbox/server.js';
 import { loadDatasets } from './sandbox/datasets.js';
+import { abortOutbound } from './net/shutdown.js';
+
+/** How long shutdown may take once stdin closed or a signal came: jobs and fetches are aborted first. */
+const SHUTDOWN_GRACE_MS = 1_500;
 
 function fail(err: unknown): never {
   const msg = err instanceof UserFacingError ? `${err.message}${err.hint ? `\n  ${err.hint}` : ''}` : describeError(err);
@@ -25,7 +29,11 @@ async function runSandboxAlone(cmd: Extract<ReturnType<typeof parseCommand>, { k
   const { startSandboxServer } = await import('./sandbox/server.js');
   const sandbox = await startSandboxServer({ host: cmd.host, port: cmd.port, ...(cmd.token ? { token: cmd.token } : {}), ...cmd.sandbox });
   log('info', `sandbox API listening at ${sandbox.url} (buckets: ${cmd.sandbox.s3Endpoint ?? cmd.sandbox.s3Root}; datasets: ${cmd.sandbox.datasetsFile}; ${cmd.token ? 'token required: DFI_SANDBOX_TOKEN' : 'any token accepted'})`);
-  const stop = () => void sandbox.close().then(() => process.exit(0));
+  const stop = () => {
+    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
+    abortOutbound();
+    void sandbox.close().finally(() => process.exit(0));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
@@ -64,19 +72,25 @@ async function serve(config: Config): Promise<void> {
   const transport = new ResilientStdioTransport();
   transport.onerror = (err) => log('warn', `stdin: ${err.message}`);
   let closing = false;
-  const shutdown = async (code: number) => {
+  // The client is gone (stdin closed) or the process is told to stop: abort what runs, exit promptly.
+  const shutdown = async (code: number, why: string) => {
     if (closing) return;
     closing = true;
-    await server.close().catch(() => undefined);
-    await client.close().catch(() => undefined);
-    await sandboxStarting?.catch(() => undefined);
-    await sandbox?.close().catch(() => undefined);
+    log('info', `shutting down (${why}): aborting running jobs and fetches`);
+    // Whatever hangs below (a trickling URL, a slow platform), the process ends within the grace time.
+    setTimeout(() => process.exit(code), SHUTDOWN_GRACE_MS).unref();
+    abortOutbound();
+    await Promise.allSettled([
+      server.close(),
+      client.close(),
+      sandboxStarting?.then(() => sandbox?.close()),
+    ]);
     process.exit(code);
   };
-  process.stdin.on('end', () => void shutdown(0));
-  process.stdin.on('close', () => void shutdown(0));
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  process.stdin.on('end', () => void shutdown(0, 'stdin closed'));
+  process.stdin.on('close', () => void shutdown(0, 'stdin closed'));
+  process.once('SIGINT', () => void shutdown(0, 'SIGINT'));
+  process.once('SIGTERM', () => void shutdown(0, 'SIGTERM'));
   await server.connect(transport);
   sandboxStarting?.catch((err: unknown) => log('error', `the embedded sandbox could not start: ${describeError(err)}`));
 }

@@ -22,6 +22,7 @@ import { invalidInput, UserFacingError, describeError } from '../errors.js';
 import { displayUrl } from '../aws/s3-names.js';
 import { loadUndici } from '../dfi/client.js';
 import { checkAddress, isIpLiteral } from './address-policy.js';
+import { onShutdown, shutdownSignal } from './shutdown.js';
 
 export class RefusedAddress extends Error {
   constructor(
@@ -54,20 +55,12 @@ export interface GuardedResponse {
   body: Readable & { dump(): Promise<void> };
 }
 
-const shutdown = new AbortController();
 const agents = new Map<boolean, Dispatcher>();
 let outboundDispatcher: Dispatcher | undefined;
 
 /** Routes every guarded GET through this dispatcher (e.g. an HTTPS_PROXY agent), or back to direct connections. */
 export function setOutboundDispatcher(dispatcher: Dispatcher | undefined): void {
   outboundDispatcher = dispatcher;
-}
-
-/** Aborts every guarded GET in flight and refuses new ones: the process is shutting down. */
-export function abortOutbound(): void {
-  shutdown.abort(new Error('the server is shutting down'));
-  for (const a of agents.values()) void a.destroy().catch(() => undefined);
-  agents.clear();
 }
 
 function refusal(hostname: string, address: string, allowPrivate: boolean): RefusedAddress | null {
@@ -110,6 +103,10 @@ async function agentFor(allowPrivate: boolean): Promise<Dispatcher> {
     });
   const agent = new undici.Agent({ connect, keepAliveTimeout: 5_000, maxRedirections: 0 } as never);
   agents.set(allowPrivate, agent);
+  onShutdown(() => {
+    agents.delete(allowPrivate);
+    void agent.destroy().catch(() => undefined);
+  });
   return agent;
 }
 
@@ -163,13 +160,13 @@ export function parseUrl(raw: string | URL): URL {
 export async function guardedGet(raw: string | URL, opts: GuardedGetOptions): Promise<GuardedResponse> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const maxRedirects = opts.maxRedirects ?? 3;
-  const signals = [shutdown.signal, ...(opts.signal ? [opts.signal] : []), ...(opts.totalTimeoutMs ? [AbortSignal.timeout(opts.totalTimeoutMs)] : [])];
+  const signals = [shutdownSignal, ...(opts.signal ? [opts.signal] : []), ...(opts.totalTimeoutMs ? [AbortSignal.timeout(opts.totalTimeoutMs)] : [])];
   const signal = AbortSignal.any(signals);
   let url = parseUrl(raw);
   const { request } = await loadUndici();
   for (let hop = 0; ; hop++) {
     checkUrlBeforeConnecting(url, opts.allowPrivate);
-    if (shutdown.signal.aborted) throw new UserFacingError('fetch_error', `${displayUrl(url.href)} was not read: the server is shutting down.`);
+    if (shutdownSignal.aborted) throw new UserFacingError('fetch_error', `${displayUrl(url.href)} was not read: the server is shutting down.`);
     const proxied = outboundDispatcher;
     if (proxied) await checkNameForProxy(url, opts.allowPrivate);
     let res: Dispatcher.ResponseData;
@@ -186,7 +183,7 @@ export async function guardedGet(raw: string | URL, opts: GuardedGetOptions): Pr
       const refused = findRefusal(err);
       if (refused) throw refusedError(url, refused);
       const timedOut = (err as Error).name === 'TimeoutError' || /timeout/i.test(String((err as { code?: string }).code)) || (signal.reason as Error | undefined)?.name === 'TimeoutError';
-      const why = shutdown.signal.aborted
+      const why = shutdownSignal.aborted
         ? 'the server is shutting down'
         : opts.signal?.aborted
           ? 'the request was cancelled'

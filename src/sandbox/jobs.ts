@@ -167,6 +167,11 @@ export class JobStore {
     else this.#setStatus(s, failed ? 'error' : 'finished');
   }
 
+  /** Aborts every job that has not ended (the sandbox is closing). */
+  abortAll(): void {
+    for (const s of this.#jobs.values()) this.abort(s);
+  }
+
   abort(s: JobState): 'aborted' | 'already-terminal' {
     if (!['created', 'running'].includes(s.job.status)) return 'already-terminal';
     s.abort.abort();

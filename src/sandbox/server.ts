@@ -104,6 +104,8 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Ru
   return {
     url: `http://${host}:${addr.port}`,
     async close() {
+      // Running imports are aborted, not waited for: closing must be prompt.
+      jobs.abortAll();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await Promise.allSettled(running);
