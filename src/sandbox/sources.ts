@@ -2,10 +2,11 @@
  * The files of an import source, as the sandbox sees them.
  *
  * S3 sources map to a local folder, `<root>/<bucket>/<key>`; nothing outside `root` may be read
- * (no `..`, symlinks are not followed). URL sources are fetched over HTTP(S), like the platform does.
+ * (no `..`; no symlink is followed: not for the bucket, not for any folder of the prefix, not for a
+ * file, and each file's real path is checked against the root again when it is opened). URL sources are fetched over HTTP(S), like the platform does.
  *
  * Glob semantics (undocumented on the platform; these are the sandbox's): the glob is matched with
- * picomatch against the key relative to the prefix, leading "/" removed. `*.csv` matches the files
+ * the one glob matcher (aws/glob.ts) against the key relative to the prefix, leading "/" removed. `*.csv` matches the files
  * directly under the prefix, `**\/*.csv` matches at any depth.
  */
 import fs from 'node:fs';
@@ -80,23 +81,47 @@ export async function listS3Files(root: string, bucketInput: string, prefix: str
   const why = unsafeS3Location(bucketInput, prefix);
   if (why) throw new UserFacingError('bad_request', why, { status: 400 });
   const p = (prefix ?? '').replace(/^\/+/, '');
-  const bucketDir = path.join(root, bucket);
+  const match = globMatcher(glob);
+  // The root itself may sit behind a symlink (e.g. /tmp on macOS): everything below it may not.
+  const realRoot = await fs.promises.realpath(root).catch(() => root);
+  const bucketDir = path.join(realRoot, bucket);
   const stat = await fs.promises.lstat(bucketDir).catch(() => null);
   if (!stat?.isDirectory()) {
     throw new UserFacingError('source_error', `the bucket "${bucket}" does not exist in the sandbox (no folder ${bucket} in ${root}).`, { status: 400 });
   }
-  // Walk only the part of the tree the prefix can reach.
+  // Walk only the part of the tree the prefix can reach; every folder on the way there must be a
+  // real folder, not a symlink (walk() itself never follows one).
   const dirPart = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '';
+  let dir = bucketDir;
+  for (const seg of dirPart.split('/').filter(Boolean)) {
+    dir = path.join(dir, seg);
+    if (!(await fs.promises.lstat(dir).catch(() => null))?.isDirectory()) return [];
+  }
   const keys: string[] = [];
-  await walk(path.join(bucketDir, dirPart), bucketDir, keys, MAX_SOURCE_FILES);
-  const match = globMatcher(glob);
-  return keys
-    .filter((k) => k.startsWith(p) && match(k.slice(p.length)))
-    .map((key) => ({
+  await walk(dir, bucketDir, keys, MAX_SOURCE_FILES);
+  const files: SourceFile[] = [];
+  for (const key of keys) {
+    if (!key.startsWith(p) || !match(key.slice(p.length))) continue;
+    const file = path.join(bucketDir, ...key.split('/'));
+    // The real path must still lie inside the root (a folder swapped for a symlink since the walk).
+    const real = await fs.promises.realpath(file).catch(() => null);
+    if (real !== file) continue;
+    files.push({
       name: `s3://${bucket}/${key}`,
-      path: path.join(bucketDir, ...key.split('/')),
-      open: async () => fs.createReadStream(path.join(bucketDir, ...key.split('/')), { highWaterMark: 1 << 20 }),
-    }));
+      path: file,
+      open: async () => {
+        // Opened without following a final symlink, then checked to be the file that was listed.
+        const handle = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+        const [opened, listed] = await Promise.all([handle.stat(), fs.promises.realpath(file).then((r) => (r === file ? fs.promises.stat(r) : null)).catch(() => null)]);
+        if (!listed || opened.ino !== listed.ino || opened.dev !== listed.dev || !opened.isFile()) {
+          await handle.close();
+          throw new UserFacingError('source_error', `s3://${bucket}/${key} changed while it was being read (it now leads outside the sandbox's folder).`);
+        }
+        return handle.createReadStream({ highWaterMark: 1 << 20 });
+      },
+    });
+  }
+  return files;
 }
 
 /**
