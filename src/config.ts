@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { invalidInput } from './errors.js';
 import type { LogLevel } from './log.js';
 import { defaultStateDir } from './state/paths.js';
+import { implicitSampleRoots } from './fs/allowed-file.js';
 
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_S3_ROOT = path.join(PACKAGE_ROOT, 'examples', 's3');
@@ -84,7 +85,8 @@ Safety:
                                  on loopback and private networks
                                  (env DFI_ALLOW_PRIVATE_URLS=1; link-local/metadata addresses: never)
   --sample-root DIR              folder that infer_csv_format's "path" may read; repeatable
-                                 (env DFI_SAMPLE_ROOTS, separated by "${path.delimiter}"; default: the working directory)
+                                 (env DFI_SAMPLE_ROOTS, separated by "${path.delimiter}"; default: the working
+                                 directory, unless it is / or a home folder: then none)
 
 Sandbox:
   --sandbox-s3-root DIR          folder holding the sandbox's buckets  (env DFI_SANDBOX_S3_ROOT;
@@ -241,7 +243,8 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     readOnly: v['read-only'] === true || envFlag(env, 'DFI_READ_ONLY'),
     allowUnconfirmedImports: v['allow-unconfirmed-imports'] === true || envFlag(env, 'DFI_ALLOW_UNCONFIRMED_IMPORTS'),
     allowPrivateUrls: v['allow-private-urls'] === true || envFlag(env, 'DFI_ALLOW_PRIVATE_URLS'),
-    sampleRoots: (roots.length > 0 ? roots : [cwd]).map((r) => path.resolve(cwd, r)),
+    // Never `/` or a home folder implicitly: then no local file may be read until a root is given.
+    sampleRoots: roots.length > 0 ? roots.map((r) => path.resolve(cwd, r)) : implicitSampleRoots(cwd),
     sampleRootsExplicit: roots.length > 0,
     logLevel: logLevelRaw as LogLevel,
     sandbox,

@@ -144,7 +144,8 @@ function datasetIdCompleter(client: Pick<DfiClient, 'listDatasets'>): (typed: st
 
 /**
  * The folders a local path may be read from: the client's roots when it offers them (MCP roots,
- * refreshed when they change), plus any --sample-root; the working directory when there are neither.
+ * refreshed when they change), plus any --sample-root; without client roots, the configured ones
+ * (the working directory unless it is / or a home folder).
  */
 function clientRoots(server: McpServer, config: Config): () => Promise<string[]> {
   let cached: string[] | undefined;
@@ -153,16 +154,24 @@ function clientRoots(server: McpServer, config: Config): () => Promise<string[]>
   });
   return async () => {
     if (server.server.getClientCapabilities()?.roots === undefined) return config.sampleRoots;
-    if (!cached) {
+    // A client that declares roots decides: when its answer fails or names no usable folder, no
+    // local folder is readable (beyond --sample-root); never a fall-back to the working directory.
+    let fromClient = cached;
+    if (!fromClient) {
       try {
         const { roots } = await server.server.listRoots(undefined, { timeout: 5_000 });
-        cached = roots.filter((r) => r.uri.startsWith('file://')).map((r) => fileURLToPath(r.uri));
+        fromClient = cached = roots.flatMap((r) => {
+          try {
+            return r.uri.startsWith('file://') ? [fileURLToPath(r.uri)] : [];
+          } catch {
+            return [];
+          }
+        });
       } catch {
-        cached = [];
+        fromClient = []; // asked again on the next call
       }
     }
-    const all = [...cached, ...(config.sampleRootsExplicit ? config.sampleRoots : [])];
-    return all.length ? all : config.sampleRoots;
+    return [...fromClient, ...(config.sampleRootsExplicit ? config.sampleRoots : [])];
   };
 }
 

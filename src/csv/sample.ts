@@ -1,11 +1,10 @@
 /**
  * Reading a bounded sample: never more than `maxBytes` of decoded text, cut at the last complete row.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { invalidInput, UserFacingError, describeError } from '../errors.js';
+import { openAllowedFile } from '../fs/allowed-file.js';
 
 export const DEFAULT_SAMPLE_BYTES = 64 * 1024;
 export const MAX_SAMPLE_BYTES = 4 * 1024 * 1024;
@@ -117,36 +116,13 @@ export async function sampleFromStream(
   return { text: truncated ? cutAtLastRow(text) : text, origin, encoding, compression: gzip ? 'gzip' : 'none', truncated, bytesRead: buf.length };
 }
 
-/** Resolves `p` and refuses anything outside the allowed roots (after following symlinks), devices and FIFOs. */
-export async function resolveAllowedPath(p: string, roots: string[]): Promise<string> {
-  const abs = path.resolve(p);
-  let real: string;
-  try {
-    real = await fs.promises.realpath(abs);
-  } catch {
-    throw invalidInput(`the file ${JSON.stringify(p)} does not exist or cannot be read.`, 'Give the path of an existing CSV file.');
-  }
-  const inside = await Promise.all(
-    roots.map(async (r) => {
-      const realRoot = await fs.promises.realpath(r).catch(() => path.resolve(r));
-      const rel = path.relative(realRoot, real);
-      return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-    }),
-  );
-  if (!inside.some(Boolean)) {
-    throw invalidInput(
-      `the file ${JSON.stringify(p)} is outside the folders this server may read (${roots.join(', ')}).`,
-      'Copy the file into one of those folders, start the server with --sample-root <folder>, or pass a few lines as "sample" instead.',
-    );
-  }
-  const stat = await fs.promises.stat(real);
-  if (!stat.isFile()) throw invalidInput(`${JSON.stringify(p)} is not a regular file.`, 'Give the path of a CSV file.');
-  return real;
-}
-
 export async function sampleFromPath(p: string, roots: string[], maxBytes = DEFAULT_SAMPLE_BYTES): Promise<Sample> {
-  const real = await resolveAllowedPath(p, roots);
+  const { handle } = await openAllowedFile(p, roots);
   // Read at most maxBytes of raw bytes unless compressed (then inflate until maxBytes of text).
-  const stream = fs.createReadStream(real, { highWaterMark: 64 * 1024 });
-  return sampleFromStream(stream, p, maxBytes);
+  const stream = handle.createReadStream({ highWaterMark: 64 * 1024 });
+  try {
+    return await sampleFromStream(stream, p, maxBytes);
+  } finally {
+    stream.destroy();
+  }
 }
