@@ -22,7 +22,8 @@ beforeAll(async () => {
   for (let n = 1; n <= 12; n++) await s3.put('no-role-bucket', `exports/file-${n}.csv`, file(n, 10));
   await s3.bucket('too-many');
   for (let i = 0; i < 1010; i += 101) await Promise.all(Array.from({ length: 101 }, (_, j) => s3.put('too-many', `x/f${i + j}.csv`, 'a')));
-  mcp = await startMcp(['--sandbox'], s3Env(s3.endpoint));
+  // The presigned URLs point at s3rver on loopback: the sandbox fetches them only with --allow-private-urls.
+  mcp = await startMcp(['--sandbox', '--allow-private-urls'], s3Env(s3.endpoint));
 }, 120_000);
 afterAll(async () => {
   await mcp?.close();
@@ -70,7 +71,7 @@ describe('the presigned-URL route (no IAM role)', () => {
 
   it('says when temporary credentials expire before the URLs would', async () => {
     const soon = new Date(Date.now() + 20 * 60_000).toISOString();
-    const temp = await startMcp(['--sandbox'], { ...s3Env(s3.endpoint), AWS_SESSION_TOKEN: 'session-token-for-test', AWS_CREDENTIAL_EXPIRATION: soon });
+    const temp = await startMcp(['--sandbox', '--allow-private-urls'], { ...s3Env(s3.endpoint), AWS_SESSION_TOKEN: 'session-token-for-test', AWS_CREDENTIAL_EXPIRATION: soon });
     try {
       const r = await temp.call('put_batch', { dataset_id: 'gs.dataset-1', source: { s3_presigned: { bucket: 'no-role-bucket', prefix: 'exports/', glob: 'file-1.csv' } }, file_format: FORMAT });
       outputs.push(JSON.stringify(r), temp.stderr());
