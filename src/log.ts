@@ -6,28 +6,48 @@
  */
 const secrets = new Set<string>();
 
-/** Registers a value that must never be printed. Short values are ignored (they would redact noise). */
+/** Registers a value that must never be printed, whatever its length. */
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 8) secrets.add(value);
+  if (value) secrets.add(value);
 }
 
 const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
-/** A URL whose query string carries a signature (presigned S3 URLs and the like): keep the path, mask the query. */
-const SIGNED_QUERY = /(https?:\/\/[^\s"'?<>]+)\?[^\s"'<>]*(?:X-Amz-|Signature=|sig=|AWSAccessKeyId=)[^\s"'<>]*/gi;
+/** A URL with a query string. */
+const URL_WITH_QUERY = /(https?:\/\/[^\s"'?<>]+)\?([^\s"'<>]*)/gi;
+/**
+ * Query parameter names that carry credentials: S3 (X-Amz-*, Signature, AWSAccessKeyId), Google
+ * (X-Goog-*), Azure SAS (sig), and the usual token, key, secret, password and auth names.
+ */
+const CREDENTIAL_PARAM = /^(?:x-amz-.*|x-goog-.*|awsaccesskeyid|.*(?:sig|signature|token|secret|passw|pwd|key|auth|credential|session).*)$/i;
+
+/** Masks the query string of a URL when one of its parameters carries a credential. */
+function maskSignedQueries(text: string): string {
+  return text.replace(URL_WITH_QUERY, (whole, base: string, query: string) => {
+    const names = query.split(/&|&amp;/).map((p) => {
+      try {
+        return decodeURIComponent(p.split('=')[0] ?? '');
+      } catch {
+        return p.split('=')[0] ?? '';
+      }
+    });
+    return names.some((n) => CREDENTIAL_PARAM.test(n)) ? `${base}?[signed query masked]` : whole;
+  });
+}
 
 export function redact(text: string): string {
   let out = text;
-  for (const s of secrets) out = out.split(s).join('[REDACTED]');
-  return out.replace(BEARER, '$1[REDACTED]').replace(SIGNED_QUERY, '$1?[signed query masked]');
+  // Longest first, so that a secret containing another is removed whole.
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join('[REDACTED]');
+  return maskSignedQueries(out.replace(BEARER, '$1[REDACTED]'));
 }
 
-/** Deep-redacts any JSON-like value (strings inside objects and arrays). */
+/** Deep-redacts any JSON-like value: strings inside objects and arrays, and object keys. */
 export function redactValue<T>(value: T): T {
   if (typeof value === 'string') return redact(value) as T;
   if (Array.isArray(value)) return value.map((v) => redactValue(v)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactValue(v);
+    for (const [k, v] of Object.entries(value)) out[redact(k)] = redactValue(v);
     return out as T;
   }
   return value;

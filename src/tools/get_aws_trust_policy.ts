@@ -15,8 +15,8 @@ export const getAwsTrustPolicy = defineTool({
     .object({
       bucket: z.string().min(1).max(1024).optional().describe('name or s3://bucket/prefix/'),
       prefix: z.string().max(1024).optional(),
-      role_name: z.string().optional().describe(`default ${DEFAULT_ROLE_NAME}`),
-      kms_key_arn: z.string().optional().describe('for SSE-KMS buckets'),
+      role_name: z.string().max(128).optional().describe(`default ${DEFAULT_ROLE_NAME}`),
+      kms_key_arn: z.string().max(2048).optional().describe('for SSE-KMS buckets'),
     })
     .strict(),
   output: z.object({

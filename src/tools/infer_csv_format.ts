@@ -42,7 +42,7 @@ export const inferCsvFormatTool = defineTool({
   input: z
     .object({
       sample: z.string().max(MAX_SAMPLE_BYTES).optional().describe('first lines of a file'),
-      path: z.string().min(1).optional().describe('local file (plain or gzip)'),
+      path: z.string().min(1).max(4096).optional().describe('local file (plain or gzip)'),
       url: z.string().min(1).max(8192).optional().describe('http(s) URL, e.g. presigned'),
       s3_uri: z
         .string()
@@ -50,7 +50,7 @@ export const inferCsvFormatTool = defineTool({
         .optional()
         .describe('s3://bucket/key, or s3://bucket/prefix/ with glob'),
       glob: z.string().min(1).max(512).optional(),
-      dataset_id: z.string().min(1).optional().describe("match columns to its properties"),
+      dataset_id: z.string().min(1).max(200).optional().describe("match columns to its properties"),
       has_header: z.boolean().optional(),
       delimiter: z.string().min(1).max(1).optional(),
       max_bytes: z.number().int().min(1024).max(MAX_SAMPLE_BYTES).optional().describe(`default ${DEFAULT_SAMPLE_BYTES}`),

@@ -4,7 +4,7 @@ import { buildBatchRequest, MAX_URLS, type SourceArgs } from '../import/prefligh
 import { s3Preflight } from '../import/s3-preflight.js';
 import { rolePreflight } from '../import/role-preflight.js';
 import { isTerminal, type WireSource } from '../dfi/schemas.js';
-import { displayUrl } from '../aws/s3-names.js';
+import { displayUrl, maskQuery } from '../aws/s3-names.js';
 import { parseS3Location } from '../aws/iam.js';
 import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, type Presigned } from '../aws/presign-limits.js';
 import { defineTool, nextStepsSchema } from './tool.js';
@@ -22,12 +22,12 @@ export const jobOutputSchema = z
 
 const s3Source = z
   .object({
-    bucket: z.string().min(1),
-    prefix: z.string().optional().describe('e.g. "trips/2024/"; omitted: the whole bucket'),
-    glob: z.string().describe('matched against keys relative to the prefix: "*.csv", "**/*.csv"'),
-    role_arn: z.string().describe('arn:aws:iam::<account>:role/<name>, the role with the trust policy'),
+    bucket: z.string().min(1).max(1024),
+    prefix: z.string().max(1024).optional().describe('e.g. "trips/2024/"; omitted: the whole bucket'),
+    glob: z.string().max(1024).describe('matched against keys relative to the prefix: "*.csv", "**/*.csv"'),
+    role_arn: z.string().max(2048).describe('arn:aws:iam::<account>:role/<name>, the role with the trust policy'),
     policy: z.record(z.string(), z.unknown()).optional().describe('session policy document'),
-    policy_arns: z.array(z.string()).max(10).optional().describe('managed session policy ARNs'),
+    policy_arns: z.array(z.string().max(2048)).max(10).optional().describe('managed session policy ARNs'),
   })
   .strict();
 
@@ -35,6 +35,17 @@ function describeSource(source: WireSource, presigned?: Presigned): string {
   if (presigned) return `${presigned.urls.length} presigned file(s) (${presigned.keys[0]}${presigned.keys.length > 1 ? ', …' : ''})`;
   if ('urls' in source) return `${source.urls.length} URL(s) starting with ${displayUrl(source.urls[0]!)}`;
   return `s3://${source.s3.bucket}/${source.s3.prefix ?? ''} (${source.s3.glob}) as ${source.s3.credentials.RoleArn}`;
+}
+
+/**
+ * The job as the platform echoes it, with the query string of every source URL masked: a query may
+ * carry a credential under any name (only the platform needs the URLs whole).
+ */
+function maskSourceQueries<J extends { source?: unknown }>(job: J): J {
+  const source = job.source as { urls?: unknown } | undefined;
+  if (!source || !Array.isArray(source.urls)) return job;
+  const urls = source.urls.map((u) => (typeof u === 'string' ? maskQuery(u) : u));
+  return { ...job, source: { ...source, urls } };
 }
 
 function describeFormat(format: Record<string, number>): string {
@@ -46,9 +57,9 @@ function describeFormat(format: Record<string, number>): string {
 
 const s3PresignedSource = z
   .object({
-    bucket: z.string().min(1),
-    prefix: z.string().optional(),
-    glob: z.string(),
+    bucket: z.string().min(1).max(1024),
+    prefix: z.string().max(1024).optional(),
+    glob: z.string().max(1024),
     expires_in: z.number().int().min(60).max(MAX_EXPIRES_IN).optional().describe(`seconds, default ${DEFAULT_EXPIRES_IN}`),
     profile: z.string().min(1).max(128).optional().describe('AWS profile'),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional(),
@@ -62,11 +73,11 @@ export const putBatch = defineTool({
     'Step 4: import CSV files into a dataset, after local checks. Source: s3 (the platform assumes your IAM role), urls, or s3_presigned (no role: presigned with your AWS credentials). Dry-run first (the default: checks 100 rows per file, imports nothing); its confirmation token, with the same arguments and dry_run false, runs the import. Then get_batch. Example: {"dataset_id": "gs.dataset-1", "source": {"s3": {"bucket": "my_bucket", "prefix": "my_path/", "glob": "*.csv", "role_arn": "arn:aws:iam::123456789123:role/my_role"}}, "file_format": {"entity_id": 0, "timestamp": 1, "longitude": 2, "latitude": 3}}',
   input: z
     .object({
-      dataset_id: z.string().min(1),
+      dataset_id: z.string().min(1).max(200),
       source: z
         .object({
           s3: s3Source.optional(),
-          urls: z.array(z.string()).min(1).max(MAX_URLS).optional().describe('HTTP(S) URLs, one CSV file each'),
+          urls: z.array(z.string().max(8192)).min(1).max(MAX_URLS).optional().describe('HTTP(S) URLs, one CSV file each'),
           s3_presigned: s3PresignedSource.optional().describe('no IAM role: presigned with your AWS credentials'),
         })
         .strict()
@@ -75,13 +86,13 @@ export const putBatch = defineTool({
         })
         .describe('exactly one of s3, urls, s3_presigned'),
       file_format: z
-        .record(z.string(), z.number())
+        .record(z.string().max(256), z.number())
         .describe('0-based column of entity_id, timestamp, longitude, latitude, [altitude, metadata_id, dataset properties]'),
       dry_run: z
         .union([z.boolean(), z.number().int().min(1).max(1_000_000)])
         .default(true)
         .describe('true: check 100 rows per file; N: N rows; false: import'),
-      confirmation: z.string().optional().describe("with dry_run false: the dry run's confirmation.token"),
+      confirmation: z.string().max(200).optional().describe("with dry_run false: the dry run's confirmation.token"),
     })
     .strict(),
   output: z.object({
@@ -220,7 +231,7 @@ export const putBatch = defineTool({
       nextSteps.push(`${presigned.urls.length} file(s) were presigned; the URLs work until ${presigned.expiresAt}: the import must have fetched every file by then.`);
     }
     return {
-      job,
+      job: maskSourceQueries(job),
       preflight,
       ...(presigned ? { presigned: { files: presigned.urls.length, bytes: presigned.bytes, expiresAt: presigned.expiresAt, firstKeys: presigned.keys.slice(0, 5) } } : {}),
       ...(confirmation ? { confirmation } : {}),

@@ -42,7 +42,7 @@ describe('the presigned-URL route (no IAM role)', () => {
     expect(expires).toBeGreaterThan(11.9 * 3600_000);
     expect(expires).toBeLessThan(12.1 * 3600_000);
     // The job echoes the URLs: their query strings are masked.
-    expect(dry.job.source.urls[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/no-role-bucket\/exports\/file-1\.csv\?\[signed query masked\]$/);
+    expect(dry.job.source.urls[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/no-role-bucket\/exports\/file-1\.csv\?\[query masked\]$/);
 
     // Fresh URLs for the import, but the same source for the gate.
     const run = structured(await call('put_batch', { dataset_id: 'gs.dataset-1', source, file_format: FORMAT, dry_run: false, confirmation: dry.confirmation.token }));
