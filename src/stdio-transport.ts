@@ -2,7 +2,8 @@
  * A stdio transport that survives hostile input. Like the SDK's, it reads newline-delimited
  * JSON-RPC from stdin and writes to stdout; unlike it, a message over the size limit is dropped (up
  * to its newline) and reported on stderr, instead of closing the transport and leaving a deaf
- * process behind. Malformed lines are reported and skipped.
+ * process behind. Malformed lines are reported and skipped. Requests other than `initialize` and
+ * `ping` that come before `initialize` are answered with an error, not served.
  */
 import process from 'node:process';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -66,8 +67,20 @@ export class ResilientStdioTransport implements Transport {
       this.onerror?.(new Error(`a line that is not a JSON-RPC message was skipped: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 160)}`));
       return;
     }
+    // The protocol's lifecycle: nothing but initialize (and ping) is served before initialize.
+    if (!this.#initializeSeen && 'method' in message) {
+      if (message.method === 'initialize') this.#initializeSeen = true;
+      else if (message.method !== 'ping') {
+        if ('id' in message && message.id !== undefined) {
+          void this.send({ jsonrpc: '2.0', id: message.id, error: { code: -32600, message: `the server is not initialized: send "initialize" before "${String(message.method).slice(0, 60)}"` } } as JSONRPCMessage);
+        }
+        return;
+      }
+    }
     this.onmessage?.(message);
   }
+
+  #initializeSeen = false;
 
   #onerror = (error: Error) => this.onerror?.(error);
   #onend = () => void this.close();

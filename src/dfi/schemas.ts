@@ -99,3 +99,21 @@ export const TERMINAL_STATUSES = new Set(['finished', 'error', 'aborted', 'succe
 export function isTerminal(status: string): boolean {
   return TERMINAL_STATUSES.has(status.toLowerCase());
 }
+
+/**
+ * How deeply a JSON value nests, counted without recursion (so that a hostile 50,000-deep document
+ * cannot overflow the stack), stopping once `limit` is passed.
+ */
+export function jsonDepthOver(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (d > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return false;
+}
+
+/** The deepest JSON a request may carry (an IAM policy nests 4 or 5 levels). */
+export const MAX_JSON_DEPTH = 32;

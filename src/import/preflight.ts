@@ -7,7 +7,7 @@ import { checkGlob } from '../aws/glob.js';
 import { bucketNameProblem, prefixWarning, ROLE_ARN_RE } from '../aws/arn.js';
 import { invalidInput, UserFacingError } from '../errors.js';
 import { CORE_FIELDS, toWireFormat, type FileFormat } from '../csv/format.js';
-import type { BatchRequest, Dataset, WireSource } from '../dfi/schemas.js';
+import { jsonDepthOver, MAX_JSON_DEPTH, type BatchRequest, type Dataset, type WireSource } from '../dfi/schemas.js';
 import { normaliseBucket, displayUrl } from '../aws/s3-names.js';
 
 export interface S3SourceArgs {
@@ -27,6 +27,8 @@ export type Preflight = {
 
 export const MAX_URLS = 10_000;
 const MAX_COLUMN = 9_999;
+/** AWS STS: "The plaintext that you use for both inline and managed session policies can't exceed 2,048 characters." */
+const MAX_SESSION_POLICY_CHARS = 2048;
 const POLICY_ARN_RE = /^arn:aws(?:-cn|-us-gov)?:iam::(?:\d{12}|aws):policy\/[\w+=,.@/-]+$/;
 
 /** The closest name by edit distance, for "did you mean". */
@@ -104,7 +106,13 @@ function checkSource(source: SourceArgs, errors: string[], pf: Preflight): WireS
   for (const arn of s3.policy_arns ?? []) {
     if (!POLICY_ARN_RE.test(arn)) errors.push(`policy_arns: "${arn}" is not an IAM policy ARN (arn:aws:iam::<account or aws>:policy/<name>).`);
   }
-  if (s3.policy !== undefined && !('Statement' in s3.policy)) errors.push('policy must be an IAM policy document with a "Statement" list.');
+  if (s3.policy !== undefined) {
+    if (jsonDepthOver(s3.policy, MAX_JSON_DEPTH)) errors.push(`policy nests deeper than ${MAX_JSON_DEPTH} levels: it is not an IAM policy document.`);
+    else if (!('Statement' in s3.policy)) errors.push('policy must be an IAM policy document with a "Statement" list.');
+    else if (JSON.stringify(s3.policy).length > MAX_SESSION_POLICY_CHARS) {
+      errors.push(`policy is ${JSON.stringify(s3.policy).length} characters as JSON; AWS accepts session policies of at most ${MAX_SESSION_POLICY_CHARS}: shorten it, or use policy_arns.`);
+    }
+  }
   pf.checks.push({ name: 'source', ok: errors.length === 0, message: `s3://${bucket}/${prefix ?? ''} glob ${s3.glob}` });
   return {
     s3: {

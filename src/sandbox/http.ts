@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import type { DatasetStore, SandboxDataset } from './datasets.js';
 import type { JobStore } from './jobs.js';
 import type { PointStore } from './store/points.js';
+import { jsonDepthOver, MAX_JSON_DEPTH } from '../dfi/schemas.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -63,9 +64,12 @@ export async function readJson(c: Context<SandboxEnv>): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) throw new HttpError(400, 'the request body is empty; a JSON body is required');
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (err) {
     throw new HttpError(400, `the request body is not valid JSON: ${(err as Error).message}`);
   }
+  if (jsonDepthOver(body, MAX_JSON_DEPTH)) throw new HttpError(400, `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  return body;
 }

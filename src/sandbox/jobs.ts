@@ -136,6 +136,8 @@ export class JobStore {
         } catch (err) {
           outcome = { name: file.name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0, error: describeError(err) };
         }
+        // Aborted: the counts so far stand (an aborted file's outcome is empty, not a count).
+        if (s.abort.signal.aborted) break;
         s.job.insertCount = base.insert + outcome.valid;
         s.job.invalidCount = base.invalid + outcome.invalid;
         if (outcome.error) {

@@ -73,8 +73,17 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Ru
     allowPrivateUrls: opts.allowPrivateUrls === true,
   };
 
+  // Without a token, only loopback names are served: a web page cannot reach the sandbox through a
+  // name of its own that resolves to 127.0.0.1 (DNS rebinding).
+  const allowedHosts = new Set(['localhost', '127.0.0.1', '[::1]', ...(opts.host ? [opts.host.includes(':') ? `[${opts.host}]` : opts.host] : [])]);
   const app = new Hono<SandboxEnv>();
   app.use(async (c, next) => {
+    if (opts.token === undefined) {
+      const given = c.req.header('host') ?? '';
+      if (!allowedHosts.has(given.toLowerCase().replace(/:\d+$/, ''))) {
+        throw new HttpError(421, `the sandbox without a token answers only to loopback names (localhost, 127.0.0.1, [::1]), not ${JSON.stringify(given.slice(0, 100))}; set DFI_SANDBOX_TOKEN to serve other names`);
+      }
+    }
     if (opts.token !== undefined && c.req.header('authorization') !== `Bearer ${opts.token}`) throw new HttpError(401, 'invalid or missing token');
     try {
       decodeURIComponent(new URL(c.req.url).pathname);
@@ -105,7 +114,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Ru
     url: `http://${host}:${addr.port}`,
     async close() {
       // Running imports are aborted, not waited for: closing must be prompt.
-      jobs.abortAll();
+      ctx.jobs.abortAll();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await Promise.allSettled(running);

@@ -96,6 +96,11 @@ export function importRoutes(app: Hono<SandboxEnv>, ctx: SandboxContext): void {
         : Promise.resolve(urlFiles(body.source.urls, { allowPrivate: ctx.allowPrivateUrls === true, signal: state.abort.signal }));
     const schema = d.dataDescription?.metadataSchema ?? {};
     if (dryRun !== false) {
+      // The caller gave up (a timeout, a retry, a cancelled call): stop reading its files.
+      const res = c.env.outgoing;
+      res.once('close', () => {
+        if (!res.writableFinished) state.abort.abort();
+      });
       await ctx.jobs.run(state, files, schema);
       return c.json(state.job);
     }
