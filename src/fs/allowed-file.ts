@@ -78,3 +78,12 @@ export function implicitSampleRoots(cwd: string, home = os.homedir()): string[] 
   if (home && (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)))) return [];
   return [dir];
 }
+
+/** The real path of a folder inside the roots (prepare_files' local source); the same answer for missing and outside. */
+export async function resolveAllowedFolder(p: string, roots: string[]): Promise<string> {
+  if (roots.length === 0) throw notHere(p, roots);
+  const real = await fs.promises.realpath(path.resolve(roots[0]!, p)).catch(() => null);
+  if (!real || !(await insideRoots(real, roots))) throw notHere(p, roots);
+  if (!(await fs.promises.stat(real)).isDirectory()) throw invalidInput(`${JSON.stringify(p)} is not a folder.`, 'Give the folder holding the files, and a glob.');
+  return real;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseS3Location } from '../aws/iam.js';
 import { invalidInput, UserFacingError } from '../errors.js';
-import { resolveAllowedPath } from '../csv/sample.js';
+import { resolveAllowedFolder } from '../fs/allowed-file.js';
 import { compileRecipe, fileFormatOf, parseRecipe, recipeHash, RecipeError } from '../prepare/recipe.js';
 import { dryRunPreparation, MAX_FILES, PrepareJob, putBatchHint, readManifest, registerJob, targetOverlap, type Preparation } from '../prepare/job.js';
 import { athenaPlan, ATHENA_THRESHOLD_BYTES } from '../prepare/athena.js';
@@ -104,14 +104,7 @@ async function plan(args: Args, ctx: ToolContext): Promise<{ prep: Preparation; 
     sourceDesc = { s3: { bucket: loc.bucket, prefix: sourcePrefix, glob: s.glob } };
   } else {
     const p = args.source.path!;
-    const real = await resolveAllowedPath(p.folder, await ctx.sampleRoots()).catch((err: unknown) => {
-      // resolveAllowedPath refuses non-files: a folder is what we want here.
-      if (err instanceof UserFacingError && /not a regular file/.test(err.message)) return null;
-      throw err;
-    });
-    const fs = await import('node:fs');
-    const dir = real ?? (await fs.promises.realpath(p.folder));
-    if (!(await fs.promises.stat(dir)).isDirectory()) throw invalidInput(`${JSON.stringify(p.folder)} is not a folder.`, 'Give the folder holding the files, and a glob.');
+    const dir = await resolveAllowedFolder(p.folder, await ctx.sampleRoots());
     source = folderSource(dir, '', p.glob, `${dir}/`);
     if (!args.target) throw invalidInput('a local source needs a target.', 'Give target as s3://bucket/prefix/ (in the sandbox: any bucket name; it is a folder of the sandbox).');
     target = parseTarget(args.target);
