@@ -133,7 +133,7 @@ describe('the point store', () => {
     const byMeta = new Map(want.map((r) => [r.meta, r]));
     for (const g of got) {
       const r = byMeta.get(g.metadataId as number)!;
-      expect(g).toEqual({ id: 'veh-42', coordinate: [r.lon, r.lat], time: new Date(r.t).toISOString(), metadataId: r.meta, fields: { age: r.age, route_id: r.route, transportation_mode: r.mode, ipv4: r.ip } });
+      expect(g).toEqual({ id: 'veh-42', coordinate: [r.lon, r.lat], time: new Date(r.t).toISOString(), metadataId: r.meta, fields: { age: r.age, route_id: r.route, transportation_mode: r.mode, ipv4: r.ip, home_ipv4: null, credit_card_provider: null } });
     }
     const newest = ((await run({ filters: { only: 'newest', id: ['veh-1', 'veh-2'] }, return: { type: 'records' } })) as Record<string, unknown>[][]).flat();
     expect(newest.map((r) => r.id).sort()).toEqual(['veh-1', 'veh-2']);

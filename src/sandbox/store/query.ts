@@ -47,6 +47,8 @@ export interface CompiledQuery {
   ret: 'count' | 'groupBy' | 'records';
   includeFields: boolean;
   includeMetadataId: boolean;
+  /** The dataset's properties: `fields` of a record names each (null when the import did not map it). */
+  properties: string[];
 }
 
 const bad = (m: string) => new QueryDocumentError(m, 'request');
@@ -152,7 +154,7 @@ export function parseQuery(doc: unknown, schema: MetadataSchema): CompiledQuery 
   if (typeof doc.datasetId !== 'string' || !doc.datasetId) throw bad('datasetId is required (a string)');
   const ret = doc.return === 'count' ? { type: 'count' } : doc.return;
   if (!isObj(ret) || (ret.type !== 'count' && ret.type !== 'records')) throw bad('return must be {"type": "count"}, {"type": "count", "groupBy": {"type": "uniqueId"}} or {"type": "records", "include"?: ["fields", "metadataId"]}');
-  const q: CompiledQuery = { datasetId: doc.datasetId, minTime: -Infinity, maxTime: Infinity, fields: [], ret: 'count', includeFields: false, includeMetadataId: false };
+  const q: CompiledQuery = { datasetId: doc.datasetId, minTime: -Infinity, maxTime: Infinity, fields: [], ret: 'count', includeFields: false, includeMetadataId: false, properties: Object.keys(schema) };
   if (ret.type === 'count') {
     if (ret.groupBy !== undefined && ret.groupBy !== null) {
       if (!isObj(ret.groupBy) || ret.groupBy.type !== 'uniqueId') throw bad('return.groupBy must be {"type": "uniqueId"}');
@@ -355,6 +357,7 @@ export async function* runQuery(q: CompiledQuery, segments: Segment[], open: (fi
             const rec: Rec = { id, coordinate: [lon![i]!, lat![i]!], time: new Date(time).toISOString() };
             if (props) {
               const fields: Record<string, unknown> = {};
+              for (const name of q.properties) fields[name] = null;
               h.props.forEach((p, k) => {
                 const v = props[k]![i]!;
                 fields[p.name] = Number.isNaN(v) ? null : p.type === 'number' ? v : p.type === 'ip' ? numberToIp(v) : (p.values?.[v] ?? null);
