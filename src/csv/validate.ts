@@ -10,7 +10,9 @@ import type { MetadataSchema, WireCsvFormat } from '../dfi/schemas.js';
 /** Upper bound of timestamps the platform accepts: 2038-01-19T03:14:07Z, in epoch milliseconds. */
 export const MAX_TIMESTAMP_MS = 2_147_483_647_999;
 const INT_RE = /^[+-]?\d+$/;
-const DECIMAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Linear (a 65,000-digit value made the old pattern quadratic), and length-capped: no number is 100 characters long. */
+const DECIMAL_PATTERN = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const DECIMAL_RE = { test: (v: string) => v.length <= 100 && DECIMAL_PATTERN.test(v) };
 const IPV4_RE = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 export function isIPv4(v: string): boolean {

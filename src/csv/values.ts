@@ -25,7 +25,10 @@ const INT_RE = /^[+-]?\d+$/;
 const DEC_RE = /^[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?$/;
 const DEC_COMMA_RE = /^[+-]?\d+,\d+$/;
 const POINT_RE = /^\s*(?:SRID=\d+;)?POINT\s*Z?\s*\(\s*-?\d+(?:\.\d+)?\s+-?\d+(?:\.\d+)?(?:\s+-?\d+(?:\.\d+)?)?\s*\)\s*$/i;
-const PAIR_RE = /^\s*\(?\s*-?\d{1,3}\.\d+\s*[,; ]\s*-?\d{1,3}\.\d+\s*\)?\s*$/;
+/** Matched on the trimmed value; no two `\s*` compete for the same spaces (a 1 MB value of spaces ran over 120 s before). */
+const PAIR_RE = /^\(?\s*-?\d{1,3}\.\d+(?:\s*[,;]\s*|\s+)-?\d{1,3}\.\d+(?:\s*\))?$/;
+/** Values longer than this are text: no number, date, id or point is this long, and no pattern runs over them. */
+export const MAX_CLASSIFIED_CHARS = 256;
 
 export const DATETIME_FORMATS: { re: RegExp; label: string }[] = [
   { re: /^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i, label: 'ISO 8601 date-time' },
@@ -43,6 +46,7 @@ const DATE_RE = /^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}\/
 const TIME_RE = /^\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$/;
 
 export function parseNumber(v: string, decimalComma: boolean): number | null {
+  if (v.length > MAX_CLASSIFIED_CHARS) return null;
   if (DEC_RE.test(v)) return Number(v);
   if (decimalComma && DEC_COMMA_RE.test(v)) return Number(v.replace(',', '.'));
   return null;
@@ -50,6 +54,7 @@ export function parseNumber(v: string, decimalComma: boolean): number | null {
 
 export function classifyValues(values: string[], decimalComma: boolean): ValueType {
   if (values.length === 0) return 'empty';
+  if (values.some((v) => v.length > MAX_CLASSIFIED_CHARS)) return 'string';
   const all = (f: (v: string) => boolean) => values.every(f);
   if (all((v) => INT_RE.test(v))) return 'integer';
   if (all((v) => parseNumber(v, decimalComma) !== null)) return 'decimal';
@@ -61,7 +66,7 @@ export function classifyValues(values: string[], decimalComma: boolean): ValueTy
   if (all((v) => TIME_RE.test(v))) return 'time';
   if (all((v) => /^(true|false)$/i.test(v))) return 'boolean';
   if (all((v) => POINT_RE.test(v))) return 'point';
-  if (all((v) => PAIR_RE.test(v))) return 'pair';
+  if (all((v) => PAIR_RE.test(v.trim()))) return 'pair';
   if (all((v) => /^\s*[[{]/.test(v))) return 'json';
   return 'string';
 }
