@@ -11,8 +11,8 @@
  * - bounded in time (idle timeouts on headers and body, an optional total), cancellable with the
  *   caller's signal, and aborted all at once when the process shuts down (`abortOutbound`).
  *
- * A `dispatcher` (for example a proxy agent) may be passed in one place, `setOutboundDispatcher`:
- * the proxy then makes the connection, so names are resolved and checked here before the request.
+ * Behind a proxy (HTTPS_PROXY / HTTP_PROXY, unless NO_PROXY names the host: src/net/proxy.ts) the
+ * proxy makes the connection, so names are resolved and checked here before the request.
  */
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
@@ -23,6 +23,7 @@ import { displayUrl } from '../aws/s3-names.js';
 import { loadUndici } from '../dfi/client.js';
 import { checkAddress, isIpLiteral } from './address-policy.js';
 import { onShutdown, shutdownSignal } from './shutdown.js';
+import { proxyFor } from './proxy.js';
 
 export class RefusedAddress extends Error {
   constructor(
@@ -56,11 +57,24 @@ export interface GuardedResponse {
 }
 
 const agents = new Map<boolean, Dispatcher>();
-let outboundDispatcher: Dispatcher | undefined;
+const proxyAgents = new Map<string, Dispatcher>();
 
-/** Routes every guarded GET through this dispatcher (e.g. an HTTPS_PROXY agent), or back to direct connections. */
-export function setOutboundDispatcher(dispatcher: Dispatcher | undefined): void {
-  outboundDispatcher = dispatcher;
+/** The proxy agent a request to `url` goes through, or undefined for a direct (guarded) connection. */
+async function proxyAgentFor(url: URL): Promise<Dispatcher | undefined> {
+  const proxy = proxyFor(url);
+  if (!proxy) return undefined;
+  let agent = proxyAgents.get(proxy);
+  if (!agent) {
+    const undici = await loadUndici();
+    const created = new undici.ProxyAgent({ uri: proxy, keepAliveTimeout: 5_000 });
+    proxyAgents.set(proxy, created);
+    onShutdown(() => {
+      proxyAgents.delete(proxy);
+      void created.destroy().catch(() => undefined);
+    });
+    agent = created;
+  }
+  return agent;
 }
 
 function refusal(hostname: string, address: string, allowPrivate: boolean): RefusedAddress | null {
@@ -167,7 +181,7 @@ export async function guardedGet(raw: string | URL, opts: GuardedGetOptions): Pr
   for (let hop = 0; ; hop++) {
     checkUrlBeforeConnecting(url, opts.allowPrivate);
     if (shutdownSignal.aborted) throw new UserFacingError('fetch_error', `${displayUrl(url.href)} was not read: the server is shutting down.`);
-    const proxied = outboundDispatcher;
+    const proxied = await proxyAgentFor(url);
     if (proxied) await checkNameForProxy(url, opts.allowPrivate);
     let res: Dispatcher.ResponseData;
     try {

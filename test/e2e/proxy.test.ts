@@ -94,6 +94,38 @@ describe('behind a corporate proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)', () => {
     }
   });
 
+  it('reads URL samples through the proxy, and still applies the address policy to the target', async () => {
+    const files = http.createServer((_req, res) => res.end('id,time,lon,lat\ne1,1640995676000,-0.11,51.54\ne2,1640995677000,-0.12,51.55\n'));
+    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+    const port = (files.address() as AddressInfo).port;
+    try {
+      proxy.seen.length = 0;
+      const allowed = await startMcp(['--sandbox', '--allow-private-urls'], { HTTP_PROXY: proxy.url });
+      try {
+        const r = structured(await allowed.call('infer_csv_format', { url: `http://127.0.0.1:${port}/trips.csv` }));
+        expect(r.file_format).toMatchObject({ entity_id: 0, timestamp: 1 });
+        // undici tunnels http targets too (CONNECT); either way the request went through the proxy.
+        expect(proxy.seen.filter((l) => l.includes(`127.0.0.1:${port}`)).length).toBeGreaterThan(0);
+      } finally {
+        await allowed.close();
+      }
+      proxy.seen.length = 0;
+      const guarded = await startMcp(['--sandbox'], { HTTP_PROXY: proxy.url });
+      try {
+        // The proxy would reach loopback for us: the policy is checked before the request, by literal and by name.
+        for (const host of ['127.0.0.1', 'localhost']) {
+          const r = await guarded.call('infer_csv_format', { url: `http://${host}:${port}/trips.csv` });
+          expect(r.isError, host).toBe(true);
+        }
+        expect(proxy.seen).toEqual([]);
+      } finally {
+        await guarded.close();
+      }
+    } finally {
+      await new Promise((r) => files.close(r));
+    }
+  });
+
   it('never sends the embedded sandbox through the proxy, and --print-config shows the proxy without credentials', async () => {
     proxy.seen.length = 0;
     const withCreds = proxy.url.replace('http://', 'http://user:s3cret-proxy-pass@');
