@@ -28,6 +28,7 @@ import {
   type Permissions,
   type StatusUpdate,
 } from './schemas.js';
+import { canonicalQuery, readQueryAnswer, type QueryAnswer, type QueryDocument, type QueryReturn } from './query.js';
 
 export interface DfiClientOptions {
   /** The API's base URL, or a promise of it (the in-process sandbox starts after the server does). */
@@ -98,6 +99,10 @@ interface CallOptions {
   body?: unknown;
   /** Whether the call may be sent again after a failure. */
   retryable: boolean;
+  /** The answer is a Query API event stream, read to its `finish` (see query.ts). */
+  sse?: { expected: QueryReturn; maxRecords: number };
+  /** The caller's cancellation (the MCP request's signal). */
+  signal?: AbortSignal;
 }
 
 let undiciPromise: Promise<typeof import('undici')> | undefined;
@@ -201,6 +206,31 @@ export class DfiClient {
     return this.#call({ method: 'GET', path: `/v1/datasets/${encodeURIComponent(id)}/permissions/me`, retryable: true }, PermissionsSchema);
   }
 
+  /** POST /v1/datasets/{id}/schema/values: merges enum values, in the public client's documented shape. A write: never sent twice. */
+  addEnumValues(id: string, values: Record<string, { type: 'enum'; values: string[]; nullable?: boolean }>, signal?: AbortSignal): Promise<unknown> {
+    return this.#call(
+      { method: 'POST', path: `/v1/datasets/${encodeURIComponent(id)}/schema/values`, body: values, retryable: false, ...(signal ? { signal } : {}) },
+      z.unknown(),
+    );
+  }
+
+  // ---- Query API --------------------------------------------------------------------------------
+
+  /** POST /v1/query, answered as Server-Sent Events (read strictly: see query.ts). A read: retried like a GET. */
+  query(doc: QueryDocument, opts: { signal?: AbortSignal; maxRecords?: number } = {}): Promise<QueryAnswer> {
+    return this.#call(
+      {
+        method: 'POST',
+        path: '/v1/query',
+        body: canonicalQuery(doc),
+        retryable: true,
+        sse: { expected: doc.return, maxRecords: opts.maxRecords ?? 10_000 },
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
+      z.custom<QueryAnswer>(() => true),
+    );
+  }
+
   // ---- plumbing ---------------------------------------------------------------------------------
 
   async #call<S extends z.ZodType>(opts: CallOptions, schema: S): Promise<z.infer<S>> {
@@ -219,7 +249,7 @@ export class DfiClient {
       const outcome = await this.#once(url, opts, what);
       if (outcome.ok) return this.#parse(outcome.json, schema, what);
       const canRetry =
-        opts.retryable && outcome.retryable && attempt < this.#maxRetries && Date.now() - started < this.#maxRetryWaitMs * 2;
+        opts.retryable && outcome.retryable && !opts.signal?.aborted && attempt < this.#maxRetries && Date.now() - started < this.#maxRetryWaitMs * 2;
       if (!canRetry) throw this.#finalError(outcome.error, opts, attempt);
       // Exponential backoff with jitter, unless the server said when to come back.
       const backoff = Math.min(4_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
@@ -242,7 +272,7 @@ export class DfiClient {
     opts: CallOptions,
     what: string,
   ): Promise<{ ok: true; json: unknown } | { ok: false; error: UserFacingError; retryable: boolean; retryAfterMs?: number }> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: 'application/json' };
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: opts.sse ? 'text/event-stream' : 'application/json' };
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
@@ -256,9 +286,24 @@ export class DfiClient {
         headers,
         body,
         dispatcher: http.agent,
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(this.#timeoutMs)]) : AbortSignal.timeout(this.#timeoutMs),
       });
       sent = true;
+      if (opts.sse && res.statusCode >= 200 && res.statusCode < 300) {
+        const type = String(res.headers['content-type'] ?? '');
+        if (type && !/text\/event-stream/i.test(type)) {
+          const text = await readBounded(res.body);
+          return {
+            ok: false,
+            retryable: false,
+            error: new UserFacingError('api_error', `${what}: ${this.label} answered HTTP ${res.statusCode} with ${redact(apiMessage(text, type))} (content type "${type}") instead of an event stream.`, {
+              status: res.statusCode,
+              hint: 'Check that the API URL points at the DFI API and that it offers the Query API.',
+            }),
+          };
+        }
+        return { ok: true, json: await readQueryAnswer(res.body, opts.sse.expected, { maxRecords: opts.sse.maxRecords, label: this.label }) };
+      }
       const text = await readBounded(res.body);
       const contentType = String(res.headers['content-type'] ?? '');
       if (res.statusCode >= 300 && res.statusCode < 400) {
