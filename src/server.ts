@@ -24,10 +24,27 @@ import { listDatasets, matchesText } from './tools/list_datasets.js';
 import { checkAwsRole } from './tools/check_aws_role.js';
 import { prepareFiles } from './tools/prepare_files.js';
 import { cancelPrepareJob, getPrepareJob } from './tools/get_prepare_job.js';
+import { checkImport } from './tools/check_import.js';
+import { addEnumValues } from './tools/add_enum_values.js';
 
 export { VERSION } from './config.js';
 
-export const TOOLS: ToolDefinition<any, any>[] = [getAwsTrustPolicy, inferCsvFormatTool, putBatch, getBatch, abortBatch, listDatasets, getDataset, checkS3Source, checkAwsRole, prepareFiles, getPrepareJob, cancelPrepareJob];
+export const TOOLS: ToolDefinition<any, any>[] = [
+  getAwsTrustPolicy,
+  inferCsvFormatTool,
+  putBatch,
+  getBatch,
+  abortBatch,
+  checkImport,
+  addEnumValues,
+  listDatasets,
+  getDataset,
+  checkS3Source,
+  checkAwsRole,
+  prepareFiles,
+  getPrepareJob,
+  cancelPrepareJob,
+];
 
 export interface ServerDeps {
   config: Config;
@@ -52,14 +69,20 @@ export function serverInstructions(config: Config): string {
 }
 
 /** A yes/no question to the person through the client (elicitation), bounded in time. */
-async function askPerson(server: McpServer, message: string, timeoutMs: number, signal: AbortSignal): Promise<'accept' | 'decline' | 'no_answer'> {
+async function askPerson(
+  server: McpServer,
+  message: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+  question: { title: string; description: string } = { title: 'Import now', description: 'Yes: send the import to the platform.' },
+): Promise<'accept' | 'decline' | 'no_answer'> {
   try {
     const res = await server.server.elicitInput(
       {
         message,
         requestedSchema: {
           type: 'object',
-          properties: { confirm: { type: 'boolean', title: 'Import now', description: 'Yes: send the import to the platform.' } },
+          properties: { confirm: { type: 'boolean', title: question.title, description: question.description } },
           required: ['confirm'],
         },
       },
@@ -93,7 +116,12 @@ export function buildServer(deps: ServerDeps): McpServer {
           confirmations,
           sampleRoots,
           signal: extra.signal,
-          ...(canElicit ? { askPerson: (message: string) => askPerson(server, message, deps.config.elicitationTimeoutMs, extra.signal) } : {}),
+          ...(canElicit
+            ? {
+                askPerson: (message: string, question?: { title: string; description: string }) =>
+                  askPerson(server, message, deps.config.elicitationTimeoutMs, extra.signal, question),
+              }
+            : {}),
           ...(token !== undefined
             ? {
                 progress: async (progress: number, total: number | undefined, message: string) => {

@@ -47,7 +47,18 @@ export interface QueryRecord {
 export type QueryAnswer =
   | { kind: 'count'; count: number; messages: number }
   | { kind: 'countByEntity'; counts: Record<string, number>; messages: number }
-  | { kind: 'records'; records: QueryRecord[]; totalRecords: number; messages: number };
+  | { kind: 'records'; records: QueryRecord[]; totalRecords: number; messages: number; extent: Extent | null };
+
+/** The bounding box and time range of every record of an answer (kept or not). */
+export interface Extent {
+  west: number;
+  south: number;
+  east: number;
+  north: number;
+  /** Epoch milliseconds. */
+  minTime: number;
+  maxTime: number;
+}
 
 /** The body as the public client sends it: keys sorted, recursively. */
 export function canonicalQuery(doc: QueryDocument): unknown {
@@ -142,6 +153,7 @@ export async function readQueryAnswer(
   const counts: Record<string, number> = Object.create(null) as Record<string, number>;
   const records: QueryRecord[] = [];
   let totalRecords = 0;
+  let extent: Extent | null = null;
   let finished: number | undefined;
   let sawEvent = false;
   for await (const ev of sseEvents(body)) {
@@ -185,10 +197,20 @@ export async function readQueryAnswer(
       if (!isRecordList(value)) throw new SseFramingError(`message ${messages} of a records answer is not a list.`);
       totalRecords += value.length;
       for (const r of value) {
-        if (records.length >= maxRecords) break;
         const rec = toRecord(r);
         if (!rec) throw new SseFramingError(`message ${messages} of a records answer holds a record without id, coordinate [lon, lat] and time.`);
-        records.push(rec);
+        const [lon, lat] = rec.coordinate;
+        const t = Date.parse(rec.time);
+        if (!extent) extent = { west: lon, south: lat, east: lon, north: lat, minTime: t, maxTime: t };
+        else {
+          extent.west = Math.min(extent.west, lon);
+          extent.east = Math.max(extent.east, lon);
+          extent.south = Math.min(extent.south, lat);
+          extent.north = Math.max(extent.north, lat);
+          if (t < extent.minTime || Number.isNaN(extent.minTime)) extent.minTime = t;
+          if (t > extent.maxTime || Number.isNaN(extent.maxTime)) extent.maxTime = t;
+        }
+        if (records.length < maxRecords) records.push(rec);
       }
     }
   }
@@ -200,7 +222,7 @@ export async function readQueryAnswer(
   if (finished !== messages) throw new SseFramingError(`the query's answer says it sent ${finished} message(s), but ${messages} arrived.`);
   if (expected.type === 'count' && !expected.groupBy) return { kind: 'count', count, messages };
   if (expected.type === 'count') return { kind: 'countByEntity', counts: { ...counts }, messages };
-  return { kind: 'records', records, totalRecords, messages };
+  return { kind: 'records', records, totalRecords, messages, extent };
 }
 
 function toRecord(r: unknown): QueryRecord | null {

@@ -54,6 +54,7 @@ export const inferCsvFormatTool = defineTool({
       has_header: z.boolean().optional(),
       delimiter: z.string().min(1).max(1).optional(),
       max_bytes: z.number().int().min(1024).max(MAX_SAMPLE_BYTES).optional().describe(`default ${DEFAULT_SAMPLE_BYTES}`),
+      preview: z.boolean().default(true).describe('a PNG of where the sampled points are (both readings when latitude/longitude are ambiguous)'),
     })
     .strict(),
   output: z.object({
@@ -86,6 +87,7 @@ export const inferCsvFormatTool = defineTool({
     suggestedMetadataSchema: z.record(z.string(), propertySchema),
     sample: z.looseObject({ origin: z.string(), bytesRead: z.number(), truncated: z.boolean() }),
     preparation: z.looseObject({ needed: z.boolean() }).describe('prepare_files recipe, when the file does not fit the importer as it is'),
+    where: z.looseObject({}).optional(),
     nextSteps: nextStepsSchema,
   }),
   quotesUntrustedData: true,
@@ -132,10 +134,16 @@ export const inferCsvFormatTool = defineTool({
     if (!args.dataset_id) nextSteps.push('Call again with dataset_id to match the remaining columns to the dataset\'s properties.');
     // A recipe for prepare_files when the file does not fit the importer as it is (src/prepare/propose.ts).
     const proposal = proposeRecipe(sample, result, metadataSchema);
+    const where = (await import('../preview/sample-preview.js')).samplePreview(sample, result, args.preview);
+    if (where?.png) ctx.attachImage?.(where.png);
+    if (where && where.readings.length > 1) {
+      nextSteps.unshift(`Ask the person which reading is right: ${where.readings.map((r) => `${r.label} puts the points in ${r.places}`).join('; ')} (see the picture).`);
+    }
     if (proposal) nextSteps.push(...preparationSteps(proposal));
     else nextSteps.push('Run put_batch with this file_format and dry_run true to check it against the files.');
     return {
       ...result,
+      ...(where ? { where: { readings: where.readings, ...(where.picture ? { picture: where.picture } : {}) } } : {}),
       warnings: [...extraWarnings, ...result.warnings],
       sample: { origin: sample.origin, bytesRead: sample.bytesRead, truncated: sample.truncated },
       preparation: proposal ? { ...proposal } : { needed: false, reasons: ['the file fits the importer as it is: no recipe is needed'] },

@@ -24,7 +24,9 @@ export interface ToolContext {
    * Present when the client supports elicitation: asks the person a yes/no question. Resolves to
    * 'no_answer' when the client does not answer in time; never hangs.
    */
-  askPerson?: (message: string) => Promise<'accept' | 'decline' | 'no_answer'>;
+  askPerson?: (message: string, question?: { title: string; description: string }) => Promise<'accept' | 'decline' | 'no_answer'>;
+  /** Adds a PNG to the result's content (MCP image content), after the text. */
+  attachImage?: (png: Buffer) => void;
   /** Present when the client asked for progress notifications. */
   progress?: (progress: number, total: number | undefined, message: string) => Promise<void>;
 }
@@ -146,8 +148,10 @@ export async function runTool<I extends z.ZodObject, O extends z.ZodObject>(
   ctx: ToolContext,
 ): Promise<CallToolResult> {
   const started = Date.now();
+  const images: { type: 'image'; data: string; mimeType: string }[] = [];
   try {
-    const bounded = boundWhole(redactValue(await def.handler(args, ctx)));
+    const attachImage = (png: Buffer) => void images.push({ type: 'image', data: png.toString('base64'), mimeType: 'image/png' });
+    const bounded = boundWhole(redactValue(await def.handler(args, { ...ctx, attachImage })));
     const result = bounded.result as Record<string, unknown>;
     const cuts = bounded.cuts;
     log('debug', `${def.name}: done in ${Date.now() - started} ms`);
@@ -157,7 +161,7 @@ export async function runTool<I extends z.ZodObject, O extends z.ZodObject>(
     if (json.length > MAX_TEXT_CHARS) {
       json = `${json.slice(0, MAX_TEXT_CHARS)}\n… [text cut at ${MAX_TEXT_CHARS} of ${json.length} characters; the whole result is in structuredContent]`;
     }
-    return { structuredContent: result, content: [{ type: 'text', text: notes.length ? `${notes.join('\n')}\n${json}` : json }] };
+    return { structuredContent: result, content: [{ type: 'text', text: notes.length ? `${notes.join('\n')}\n${json}` : json }, ...images] };
   } catch (err) {
     log('debug', `${def.name}: failed in ${Date.now() - started} ms`);
     return errorResult(err, def.name);

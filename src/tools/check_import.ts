@@ -1,0 +1,302 @@
+/**
+ * check_import: after get_batch says `finished`, did the points land where and when they should?
+ *
+ * A tool of its own rather than a step of get_batch: get_batch is polled every few seconds and must
+ * stay cheap and about the job; this reads a sample of the source and sends six queries, once, when
+ * the person wants to know. It is read-only: queries and reads, nothing written.
+ */
+import { z } from 'zod';
+import { UserFacingError } from '../errors.js';
+import { isTerminal, type MetadataSchema, type WireCsvFormat } from '../dfi/schemas.js';
+import type { Extent, QueryAnswer, QueryDocument, QueryFilters, QueryRecord } from '../dfi/query.js';
+import { readSourceRows } from '../import/source-rows.js';
+import { expectedPoints, placeVerdict, sideBySide, timeVerdict, type Expected, type Verdict } from '../import/check.js';
+import { renderPicture, type Panel } from '../preview/render.js';
+import { defineTool, nextStepsSchema } from './tool.js';
+
+const SAMPLE_ENTITIES = 5;
+const MAX_ENTITY_RECORDS = 5_000;
+const MAX_EDGE_RECORDS = 10_000;
+
+const verdictSchema = z.object({ check: z.string(), ok: z.boolean().nullable(), says: z.string(), suggests: z.string().optional() });
+
+/** Query API failures that mean "not reachable with this token" rather than "this query failed". */
+function unreachable(err: unknown, label: string): string | null {
+  if (!(err instanceof UserFacingError)) return null;
+  if (err.kind === 'network_error') return `${label} could not be reached (${err.message})`;
+  if (err.status !== undefined && [401, 403, 404, 405, 501].includes(err.status)) {
+    return `${label}'s Query API (POST /v1/query) is not reachable with this token: HTTP ${err.status} (${err.message})`;
+  }
+  return null;
+}
+
+export const checkImport = defineTool({
+  name: 'check_import',
+  title: 'Check where and when an import landed',
+  description:
+    'Step 6, after get_batch says finished: queries the dataset back (Query API) and compares it with a sample of the source rows read with the batch\'s format: counts in the import\'s time window and per entity, bounding box, time range, places in words, and one entity\'s rows side by side with its landed records. Flags latitude/longitude swapped, epoch seconds read as milliseconds and a wrong entity column. Returns a picture (PNG) unless preview is false. Example: {"batch_id": "6f6dcbb3-9746-4722-a642-6aeccdb2ad4f"}',
+  input: z
+    .object({
+      batch_id: z.string().min(1).max(200).describe("put_batch's job.id, once get_batch says finished"),
+      preview: z.boolean().default(true).describe('return a PNG of where the points landed'),
+    })
+    .strict(),
+  output: z.object({
+    batch: z.looseObject({ id: z.string(), status: z.string(), datasetId: z.string(), insertCount: z.number().optional(), invalidCount: z.number().optional() }),
+    queryApi: z.object({ reachable: z.boolean(), note: z.string().optional() }),
+    source: z.looseObject({ files: z.array(z.string()), rowsRead: z.number(), rowsExpected: z.number(), wholeSource: z.boolean(), note: z.string().optional() }),
+    landed: z
+      .looseObject({
+        totalInDataset: z.number(),
+        window: z.looseObject({ minTime: z.string(), maxTime: z.string(), count: z.number(), expected: z.number() }).optional(),
+        bbox: z.array(z.number()).optional(),
+        timeRange: z.array(z.string()).optional(),
+        places: z.array(z.object({ name: z.string(), share: z.number() })),
+        onLand: z.number().optional(),
+      })
+      .optional(),
+    entities: z.array(z.object({ id: z.string(), expected: z.number(), landed: z.number() })),
+    sideBySide: z
+      .object({
+        entity: z.string(),
+        rows: z.array(z.object({ source: z.looseObject({}), landed: z.looseObject({}).nullable(), match: z.string() })),
+      })
+      .optional(),
+    verdicts: z.array(verdictSchema),
+    summary: z.string(),
+    picture: z.looseObject({ width: z.number(), height: z.number(), bytes: z.number(), panels: z.array(z.string()) }).optional(),
+    nextSteps: nextStepsSchema,
+  }),
+  quotesUntrustedData: true,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler(args, ctx) {
+    const job = await ctx.client.getBatch(args.batch_id);
+    const datasetId = job.datasetId;
+    if (!datasetId) throw new UserFacingError('api_error', `batch ${args.batch_id} does not name its dataset (no datasetId in the job).`, { hint: 'Check the batch id with get_batch.' });
+    if (!isTerminal(job.status)) {
+      throw new UserFacingError('not_terminal', `batch ${args.batch_id} is still ${job.status}: there is nothing final to check yet.`, {
+        hint: `Call get_batch with batch_id "${args.batch_id}" and wait_seconds 50 until it ends, then check_import.`,
+      });
+    }
+    if (['success'].includes(job.status.toLowerCase()) || (job as { dryRun?: unknown }).dryRun === true || typeof (job as { dryRun?: unknown }).dryRun === 'number') {
+      throw new UserFacingError('dry_run', `batch ${args.batch_id} is a dry run: it imported nothing.`, { hint: 'Check the real import: put_batch with dry_run false returns its job.id.' });
+    }
+    const format = ((job.format as { csv?: WireCsvFormat } | undefined)?.csv ?? {}) as WireCsvFormat;
+    const batch = { id: job.id, status: job.status, datasetId, ...(job.insertCount !== undefined ? { insertCount: job.insertCount } : {}), ...(job.invalidCount !== undefined ? { invalidCount: job.invalidCount } : {}) };
+
+    // The source sample, read and validated as the importer does.
+    let schema: MetadataSchema = {};
+    try {
+      schema = (await ctx.client.getDataset(datasetId)).dataDescription?.metadataSchema ?? {};
+    } catch {
+      // Without the schema, property columns are not checked; the core ones still are.
+    }
+    const rows = await readSourceRows(job.source, ctx.config);
+    const expected: Expected | null = rows.rows.length ? expectedPoints(rows.rows, format, schema) : null;
+    const hasSample = !!expected && expected.points.length > 0;
+    const source = {
+      files: rows.files,
+      rowsRead: rows.rows.length,
+      rowsExpected: expected?.points.length ?? 0,
+      wholeSource: rows.whole,
+      ...(rows.unreadable ? { note: `The source could not be read (${rows.unreadable}); only what landed is checked.` } : !rows.whole && rows.rows.length ? { note: `A sample: the first ${rows.rows.length} rows of ${rows.files.length} file(s); expected counts are lower bounds.` } : {}),
+    };
+
+    const q = (filters: QueryFilters, ret: QueryDocument['return'], maxRecords?: number) =>
+      ctx.client.query({ datasetId, filters, return: ret }, { signal: ctx.signal, ...(maxRecords ? { maxRecords } : {}) });
+    const nextSteps: string[] = [];
+    const verdicts: Verdict[] = [];
+
+    // 1. Is the Query API there at all?
+    let total: number;
+    try {
+      total = count(await q({}, { type: 'count' }));
+    } catch (err) {
+      const why = unreachable(err, ctx.backendLabel);
+      if (!why) throw err;
+      return {
+        batch,
+        queryApi: { reachable: false, note: why },
+        source,
+        entities: [],
+        verdicts: [],
+        summary: `Not checked: ${why}. The job says ${job.insertCount ?? '?'} rows inserted, ${job.invalidCount ?? '?'} invalid.`,
+        nextSteps: ['Ask the platform team for query (read) access for this token, then run check_import again; until then the job\'s counts are all there is.'],
+      };
+    }
+
+    // 2. The import's time window (from the source sample), its count and counts per entity.
+    const window: QueryFilters = hasSample ? { time: { minTime: new Date(expected!.minTime).toISOString(), maxTime: new Date(expected!.maxTime + 1).toISOString() } } : {};
+    let windowInfo: { minTime: string; maxTime: string; count: number; expected: number } | undefined;
+    const entities: { id: string; expected: number; landed: number }[] = [];
+    let perEntity: Record<string, number> = {};
+    if (hasSample) {
+      const inWindow = count(await q(window, { type: 'count' }));
+      windowInfo = { minTime: window.time!.minTime!, maxTime: new Date(expected!.maxTime).toISOString(), count: inWindow, expected: expected!.points.length };
+      const grouped = await q(window, { type: 'count', groupBy: { type: 'uniqueId' } });
+      perEntity = grouped.kind === 'countByEntity' ? grouped.counts : {};
+      for (const [id, n] of expected!.perEntity.slice(0, SAMPLE_ENTITIES)) entities.push({ id, expected: n, landed: perEntity[id] ?? 0 });
+      verdicts.push(countVerdict(inWindow, expected!.points.length, rows.whole, job.insertCount));
+      verdicts.push(entitiesVerdict(entities, rows.whole));
+    } else {
+      verdicts.push({
+        check: 'count',
+        ok: job.insertCount === undefined ? null : total >= job.insertCount,
+        says: `The dataset holds ${total} point(s); the job says it inserted ${job.insertCount ?? '?'}. Without source rows, the import's own points cannot be told apart from others.`,
+        ...(job.insertCount !== undefined && total < job.insertCount ? { suggests: 'rows_missing' as const } : {}),
+      });
+    }
+
+    // 3. One entity's rows side by side with its landed records.
+    let side: { entity: string; rows: ReturnType<typeof sideBySide> } | undefined;
+    let track: QueryRecord[] = [];
+    if (hasSample) {
+      const entity = expected!.perEntity[0]![0];
+      const recs = await q({ ...window, id: [entity] }, { type: 'records' }, MAX_ENTITY_RECORDS);
+      track = recs.kind === 'records' ? recs.records : [];
+      const rowsOfEntity = expected!.points.filter((p) => p.entity === entity);
+      side = { entity, rows: sideBySide(rowsOfEntity, track) };
+      verdicts.push(recordsVerdict(entity, side.rows));
+    }
+
+    // 4. Where and when: the first and the last point of every entity in the window, and the track above.
+    const oldest = await q({ ...window, only: 'oldest' }, { type: 'records' }, MAX_EDGE_RECORDS);
+    const newest = await q({ ...window, only: 'newest' }, { type: 'records' }, MAX_EDGE_RECORDS);
+    const answers = [oldest, newest].filter((a): a is Extract<QueryAnswer, { kind: 'records' }> => a.kind === 'records');
+    const pts: [number, number][] = [...answers.flatMap((a) => a.records), ...track].map((r) => r.coordinate);
+    const extent = mergeExtents([...answers.map((a) => a.extent), extentOf(track)]);
+    const place = placeVerdict(pts, format);
+    verdicts.push(place.verdict);
+    verdicts.push(timeVerdict(extent?.minTime ?? NaN, extent?.maxTime ?? NaN, side?.rows ?? []));
+    verdicts.push(entityColumnVerdict(perEntity, expected));
+
+    // 5. The picture.
+    let picture: { width: number; height: number; bytes: number; panels: string[] } | undefined;
+    if (args.preview && pts.length) {
+      const panels: Panel[] = [{ label: `As landed: ${place.asLanded.places[0]?.name ?? ''}`, points: pts }];
+      if (place.verdict.suggests === 'lat_lon_swapped' && place.swapped) {
+        panels.push({ label: `Swapped: ${place.swapped.places[0]?.name ?? ''}`, points: pts.map(([lon, lat]) => [lat, lon] as [number, number]) });
+      }
+      const pic = renderPicture(panels);
+      ctx.attachImage?.(pic.png);
+      picture = { width: pic.width, height: pic.height, bytes: pic.png.length, panels: panels.map((p) => p.label) };
+    }
+
+    const failed = verdicts.filter((v) => v.ok === false);
+    const summary = failed.length
+      ? `${failed.length} check(s) failed: ${failed.map((v) => v.says).join(' ')}`
+      : `The import checks out: ${verdicts.filter((v) => v.ok).map((v) => v.says).join(' ')}`;
+    if (failed.some((v) => v.suggests === 'lat_lon_swapped')) nextSteps.push(`Show the person the picture: the points are in the wrong place. Run put_batch again with longitude ${format.latitude} and latitude ${format.longitude} (dry run first); the wrongly placed points stay in the dataset until it is truncated.`);
+    if (failed.some((v) => v.suggests === 'time_unit_seconds')) nextSteps.push('Convert the time column to epoch milliseconds (multiply by 1000) and import again.');
+    if (failed.some((v) => v.suggests === 'wrong_entity_column')) nextSteps.push('Run infer_csv_format on the files and pick the column that identifies the moving thing (vehicle, device, person) as entity_id; then import again.');
+    if (failed.some((v) => v.suggests === 'rows_missing')) nextSteps.push('Read the job\'s log with get_batch: rejected rows are listed there.');
+    if (!failed.length) nextSteps.push('Tell the person the import is in place; nothing else to do.');
+    return {
+      batch,
+      queryApi: { reachable: true },
+      source,
+      landed: {
+        totalInDataset: total,
+        ...(windowInfo ? { window: windowInfo } : {}),
+        ...(extent ? { bbox: [extent.west, extent.south, extent.east, extent.north], timeRange: [new Date(extent.minTime).toISOString(), new Date(extent.maxTime).toISOString()] } : {}),
+        places: place.asLanded.places,
+        onLand: place.asLanded.onLand,
+      },
+      entities,
+      ...(side ? { sideBySide: side } : {}),
+      verdicts,
+      summary,
+      ...(picture ? { picture } : {}),
+      nextSteps,
+    };
+  },
+});
+
+function extentOf(records: QueryRecord[]): Extent | null {
+  let e: Extent | null = null;
+  for (const r of records) {
+    const t = Date.parse(r.time);
+    const [lon, lat] = r.coordinate;
+    e = mergeExtents([e, { west: lon, east: lon, south: lat, north: lat, minTime: t, maxTime: t }]);
+  }
+  return e;
+}
+
+function mergeExtents(list: (Extent | null)[]): Extent | null {
+  let out: Extent | null = null;
+  for (const e of list) {
+    if (!e) continue;
+    out = out
+      ? {
+          west: Math.min(out.west, e.west),
+          east: Math.max(out.east, e.east),
+          south: Math.min(out.south, e.south),
+          north: Math.max(out.north, e.north),
+          minTime: Math.min(out.minTime, e.minTime),
+          maxTime: Math.max(out.maxTime, e.maxTime),
+        }
+      : { ...e };
+  }
+  return out;
+}
+
+function count(a: QueryAnswer): number {
+  return a.kind === 'count' ? a.count : a.kind === 'countByEntity' ? Object.values(a.counts).reduce((x, y) => x + y, 0) : a.totalRecords;
+}
+
+function countVerdict(inWindow: number, expected: number, whole: boolean, inserted: number | undefined): Verdict {
+  const job = inserted !== undefined ? ` (the job says ${inserted} inserted)` : '';
+  if (whole && inWindow === expected) return { check: 'count', ok: true, says: `${inWindow} point(s) in the import's time window, as many as the source's valid rows${job}.` };
+  if (inWindow < expected) {
+    return { check: 'count', ok: false, suggests: 'rows_missing', says: `Only ${inWindow} point(s) in the import's time window where the source has ${expected} valid row(s)${job}: ${expected - inWindow} missing.` };
+  }
+  if (whole) {
+    return {
+      check: 'count',
+      ok: false,
+      suggests: 'extra_points',
+      says: `${inWindow} point(s) in the import's time window but the source has ${expected} valid row(s)${job}: the dataset holds other points in that window too (the same files imported twice?).`,
+    };
+  }
+  return { check: 'count', ok: true, says: `${inWindow} point(s) in the import's time window, at least the ${expected} valid row(s) of the sample${job}.` };
+}
+
+function entitiesVerdict(entities: { id: string; expected: number; landed: number }[], whole: boolean): Verdict {
+  const short = entities.filter((e) => e.landed < e.expected);
+  const extra = entities.filter((e) => e.landed > e.expected);
+  if (short.length) {
+    return { check: 'entities', ok: false, suggests: 'rows_missing', says: `${short.length} of ${entities.length} sample entities have fewer points than rows: ${short.map((e) => `${e.id} ${e.landed}/${e.expected}`).join(', ')}.` };
+  }
+  if (whole && extra.length) {
+    return { check: 'entities', ok: false, suggests: 'extra_points', says: `${extra.length} of ${entities.length} sample entities have more points than rows: ${extra.map((e) => `${e.id} ${e.landed}/${e.expected}`).join(', ')}.` };
+  }
+  return { check: 'entities', ok: true, says: `The ${entities.length} sample entities have ${whole ? 'exactly' : 'at least'} as many points as rows.` };
+}
+
+function recordsVerdict(entity: string, rows: ReturnType<typeof sideBySide>): Verdict {
+  const equal = rows.filter((r) => r.match === 'equal').length;
+  if (equal === rows.length) return { check: 'records', ok: true, says: `${equal} of ${entity}'s rows landed with the same time and coordinates.` };
+  const kinds = [...new Set(rows.filter((r) => r.match !== 'equal').map((r) => r.match))];
+  return {
+    check: 'records',
+    ok: false,
+    suggests: kinds.includes('time_off_by_1000') ? 'time_unit_off_by_1000' : kinds.includes('swapped') ? 'lat_lon_swapped' : kinds.includes('missing') ? 'rows_missing' : 'coordinates_differ',
+    says: `${equal} of ${rows.length} of ${entity}'s rows landed as they are in the file; the others: ${kinds.join(', ')}.`,
+  };
+}
+
+function entityColumnVerdict(perEntity: Record<string, number>, expected: Expected | null): Verdict {
+  const counts = Object.values(perEntity);
+  const rows = expected?.points.length ?? 0;
+  const distinct = expected?.perEntity.length ?? 0;
+  if (counts.length >= 20 && counts.every((c) => c === 1)) {
+    return { check: 'entity_column', ok: false, suggests: 'wrong_entity_column', says: `Each of the ${counts.length} entities in the window has exactly one point: the entity column holds a value per row (a row id or a time?), not the moving thing's id.` };
+  }
+  if (rows >= 20 && distinct === rows) {
+    return { check: 'entity_column', ok: false, suggests: 'wrong_entity_column', says: `Every one of the ${rows} source rows has its own entity id: the entity column holds a value per row, not the moving thing's id.` };
+  }
+  if (!counts.length) return { check: 'entity_column', ok: null, says: 'No entities to count.' };
+  const sorted = [...counts].sort((a, b) => a - b);
+  return { check: 'entity_column', ok: true, says: `${counts.length} entities in the window, ${sorted[Math.floor(sorted.length / 2)]} point(s) each (median), up to ${sorted.at(-1)}.` };
+}
+
