@@ -8,14 +8,14 @@ import { parseRows } from '../csv/dialect.js';
 import { renderPicture, type Panel } from './render.js';
 import { describePlaces } from './world.js';
 
-export interface Reading {
+export type Reading = {
   label: string;
   longitude: number;
   latitude: number;
   /** Where the points are, in words. */
   places: string;
   onLand: number;
-}
+};
 
 export interface SamplePreview {
   readings: Reading[];

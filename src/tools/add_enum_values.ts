@@ -15,24 +15,16 @@ export const addEnumValues = defineTool({
   name: 'add_enum_values',
   title: "Add values to a dataset's enum property",
   description:
-    "Adds values to an enum property of a dataset's schema, for everyone who uses the dataset: use it when put_batch's dry run rejects rows for a value the enum lacks, and only once the person agrees. Without confirm true it only shows what it would add; with confirm true it asks the person (where the client can) and writes. Example: {\"dataset_id\": \"gs.dataset-1\", \"property\": \"transportation_mode\", \"values\": [\"scooter\"], \"confirm\": true}",
+    "Adds values to a dataset's enum property, for everyone using it. Without confirm true it only shows the change; with it, asks the person and writes. Example: {\"dataset_id\": \"gs.dataset-1\", \"property\": \"transportation_mode\", \"values\": [\"scooter\"], \"confirm\": true}",
   input: z
     .object({
       dataset_id: z.string().min(1).max(200),
-      property: z.string().min(1).max(200).describe('an enum property of the dataset'),
-      values: z.array(z.string().min(1).max(200)).min(1).max(100).describe('values to add; those already there are skipped'),
-      confirm: z.boolean().default(false).describe('true: write (after the person agreed); false: only show what would change'),
+      property: z.string().min(1).max(200),
+      values: z.array(z.string().min(1).max(200)).min(1).max(100),
+      confirm: z.boolean().default(false).describe('write (once the person agreed)'),
     })
     .strict(),
-  output: z.object({
-    dataset_id: z.string(),
-    property: z.string(),
-    added: z.array(z.string()),
-    alreadyThere: z.array(z.string()),
-    written: z.boolean(),
-    values: z.array(z.string()).describe('the enum values after the call (as the API answered, when written)'),
-    nextSteps: nextStepsSchema,
-  }),
+  output: z.looseObject({ added: z.array(z.string()), written: z.boolean(), values: z.array(z.string()), nextSteps: nextStepsSchema }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   enabled: (config) => !config.readOnly,
   async handler(args, ctx) {

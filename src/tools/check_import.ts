@@ -18,15 +18,12 @@ const SAMPLE_ENTITIES = 5;
 const MAX_ENTITY_RECORDS = 5_000;
 const MAX_EDGE_RECORDS = 10_000;
 
-const verdictSchema = z.object({ check: z.string(), ok: z.boolean().nullable(), says: z.string(), suggests: z.string().optional() });
-
 /** Query API failures that mean "not reachable with this token" rather than "this query failed". */
 function unreachable(err: unknown, label: string): string | null {
   if (!(err instanceof UserFacingError)) return null;
   if (err.kind === 'network_error') return `${label} could not be reached (${err.message})`;
-  if (err.status !== undefined && [401, 403, 404, 405, 501].includes(err.status)) {
-    return `${label}'s Query API (POST /v1/query) is not reachable with this token: HTTP ${err.status} (${err.message})`;
-  }
+  if (err.status === 401 || err.status === 403) return `${label}'s Query API (POST /v1/query) is not reachable with this token: HTTP ${err.status} (${err.message})`;
+  if (err.status !== undefined && [404, 405, 501].includes(err.status)) return `${label} does not offer the Query API (POST /v1/query answered HTTP ${err.status}: ${err.message})`;
   return null;
 }
 
@@ -34,37 +31,19 @@ export const checkImport = defineTool({
   name: 'check_import',
   title: 'Check where and when an import landed',
   description:
-    'Step 6, after get_batch says finished: queries the dataset back (Query API) and compares it with a sample of the source rows read with the batch\'s format: counts in the import\'s time window and per entity, bounding box, time range, places in words, and one entity\'s rows side by side with its landed records. Flags latitude/longitude swapped, epoch seconds read as milliseconds and a wrong entity column. Returns a picture (PNG) unless preview is false. Example: {"batch_id": "6f6dcbb3-9746-4722-a642-6aeccdb2ad4f"}',
+    'After get_batch says finished: queries the dataset back and compares it with the source rows: counts in the window and per entity, bbox, times, places in words, one entity\'s rows vs its records. Flags lat/lon swapped, seconds read as ms, a wrong entity column. PNG unless preview false. Example: {"batch_id": "6f6dcbb3-9746-4722-a642-6aeccdb2ad4f"}',
   input: z
     .object({
-      batch_id: z.string().min(1).max(200).describe("put_batch's job.id, once get_batch says finished"),
-      preview: z.boolean().default(true).describe('return a PNG of where the points landed'),
+      batch_id: z.string().min(1).max(200),
+      preview: z.boolean().default(true).describe('PNG of the points'),
     })
     .strict(),
-  output: z.object({
-    batch: z.looseObject({ id: z.string(), status: z.string(), datasetId: z.string(), insertCount: z.number().optional(), invalidCount: z.number().optional() }),
+  // Loose beyond the verdicts: source, landed, entities, sideBySide and picture are described in the README.
+  output: z.looseObject({
+    batch: z.looseObject({ id: z.string(), status: z.string() }),
     queryApi: z.object({ reachable: z.boolean(), note: z.string().optional() }),
-    source: z.looseObject({ files: z.array(z.string()), rowsRead: z.number(), rowsExpected: z.number(), wholeSource: z.boolean(), note: z.string().optional() }),
-    landed: z
-      .looseObject({
-        totalInDataset: z.number(),
-        window: z.looseObject({ minTime: z.string(), maxTime: z.string(), count: z.number(), expected: z.number() }).optional(),
-        bbox: z.array(z.number()).optional(),
-        timeRange: z.array(z.string()).optional(),
-        places: z.array(z.object({ name: z.string(), share: z.number() })),
-        onLand: z.number().optional(),
-      })
-      .optional(),
-    entities: z.array(z.object({ id: z.string(), expected: z.number(), landed: z.number() })),
-    sideBySide: z
-      .object({
-        entity: z.string(),
-        rows: z.array(z.object({ source: z.looseObject({}), landed: z.looseObject({}).nullable(), match: z.string() })),
-      })
-      .optional(),
-    verdicts: z.array(verdictSchema),
+    verdicts: z.array(z.object({ check: z.string(), ok: z.boolean().nullable(), says: z.string(), suggests: z.string().optional() })),
     summary: z.string(),
-    picture: z.looseObject({ width: z.number(), height: z.number(), bytes: z.number(), panels: z.array(z.string()) }).optional(),
     nextSteps: nextStepsSchema,
   }),
   quotesUntrustedData: true,
@@ -121,7 +100,9 @@ export const checkImport = defineTool({
         entities: [],
         verdicts: [],
         summary: `Not checked: ${why}. The job says ${job.insertCount ?? '?'} rows inserted, ${job.invalidCount ?? '?'} invalid.`,
-        nextSteps: ['Ask the platform team for query (read) access for this token, then run check_import again; until then the job\'s counts are all there is.'],
+        nextSteps: [
+          `Tell the person the import's points could not be looked at: ${why}. Until the Query API answers this token (ask the platform team for query access), the job's counts are all there is.`,
+        ],
       };
     }
 

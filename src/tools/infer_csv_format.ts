@@ -54,7 +54,7 @@ export const inferCsvFormatTool = defineTool({
       has_header: z.boolean().optional(),
       delimiter: z.string().min(1).max(1).optional(),
       max_bytes: z.number().int().min(1024).max(MAX_SAMPLE_BYTES).optional().describe(`default ${DEFAULT_SAMPLE_BYTES}`),
-      preview: z.boolean().default(true).describe('a PNG of where the sampled points are (both readings when latitude/longitude are ambiguous)'),
+      preview: z.boolean().default(true).describe('PNG of the points'),
     })
     .strict(),
   output: z.object({

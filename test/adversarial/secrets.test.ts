@@ -72,10 +72,14 @@ describe('the API token appears nowhere', () => {
     await call('abort_batch', { batch_id: bigId }); // already aborted: an error
     await call('get_batch', { batch_id: bigId, wait_seconds: 2 });
     await call('get_batch', { batch_id: 'no-such-batch' });
+    await call('check_import', { batch_id: bigId });
+    await call('check_import', { batch_id: 'no-such-batch' });
+    await call('add_enum_values', { dataset_id: 'gs.dataset-1', property: 'transportation_mode', values: ['scooter'] });
+    await call('add_enum_values', { dataset_id: 'gs.dataset-1', property: 'no_such_property', values: ['x'] });
     await call('put_batch', { dataset_id: 'gs.dataset-1', source: { s3_presigned: { bucket: 'sweep-bucket', prefix: 'in/', glob: '*.csv' } }, file_format: FORMAT });
     await call('put_batch', { dataset_id: 'gs.dataset-1', source: { s3_presigned: { bucket: 'sweep-bucket', prefix: 'in/', glob: '*.parquet' } }, file_format: FORMAT });
 
-    for (const tool of ['get_aws_trust_policy', 'get_dataset', 'infer_csv_format', 'check_s3_source', 'put_batch', 'abort_batch', 'get_batch']) {
+    for (const tool of ['get_aws_trust_policy', 'get_dataset', 'infer_csv_format', 'check_s3_source', 'put_batch', 'abort_batch', 'get_batch', 'check_import', 'add_enum_values']) {
       expect([...(covered.get(tool) ?? [])].sort(), tool).toEqual(['error', 'ok']);
     }
   });

@@ -12,7 +12,22 @@ describe('the tool contract', () => {
     const mcp = await startMcp(['--sandbox']);
     try {
       const { tools } = await mcp.client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(['get_aws_trust_policy', 'infer_csv_format', 'put_batch', 'get_batch', 'abort_batch', 'list_datasets', 'get_dataset', 'check_s3_source', 'check_aws_role', 'prepare_files', 'get_prepare_job', 'cancel_prepare_job']);
+      expect(tools.map((t) => t.name)).toEqual([
+        'get_aws_trust_policy',
+        'infer_csv_format',
+        'put_batch',
+        'get_batch',
+        'abort_batch',
+        'check_import',
+        'add_enum_values',
+        'list_datasets',
+        'get_dataset',
+        'check_s3_source',
+        'check_aws_role',
+        'prepare_files',
+        'get_prepare_job',
+        'cancel_prepare_job',
+      ]);
       for (const t of tools) {
         expect(t.outputSchema, t.name).toBeDefined();
         expect(t.inputSchema.additionalProperties, `${t.name} inputs are strict`).toBe(false);
@@ -23,6 +38,8 @@ describe('the tool contract', () => {
       expect(ann.put_batch!.readOnlyHint).toBe(false);
       expect(ann.abort_batch!.destructiveHint).toBe(true);
       expect(ann.prepare_files!.readOnlyHint).toBe(false);
+      expect(ann.check_import!.readOnlyHint).toBe(true);
+      expect(ann.add_enum_values!.readOnlyHint).toBe(false);
       expect(JSON.stringify(tools).length).toBeLessThan(28 * 1024);
       expect(tools).toMatchSnapshot();
     } finally {
@@ -80,7 +97,7 @@ describe('the prebuilt tools/list payload (npm run build)', () => {
     const computed = await startMcp(['--sandbox'], { DFI_NO_PREBUILT_TOOLS_LIST: '1' });
     try {
       const [a, b] = await Promise.all([prebuilt.client.listTools(), computed.client.listTools()]);
-      expect(a.tools.length).toBe(12);
+      expect(a.tools.length).toBe(14);
       expect(a).toEqual(b);
     } finally {
       await prebuilt.close();
@@ -95,6 +112,8 @@ describe('read-only mode', () => {
     try {
       const { tools } = await mcp.client.listTools();
       expect(tools.map((t) => t.name)).not.toContain('abort_batch');
+      expect(tools.map((t) => t.name)).not.toContain('add_enum_values');
+      expect(tools.map((t) => t.name)).toContain('check_import');
       const args = {
         dataset_id: 'gs.dataset-1',
         source: { s3: { bucket: 'my_bucket', prefix: 'my_path/', glob: '*.csv', role_arn: ROLE_ARN } },
