@@ -264,6 +264,7 @@ try {
   results.throughput = await throughput(file);
   results.memory = await memory(file);
   results.bytesTouched = await bytesTouched();
+  results.previewImage = await (await import('./preview.mjs')).previewImage(RUNS, out);
   fs.writeFileSync(path.join(root, 'bench', quick ? 'results.quick.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   out(`figures written to bench/${quick ? 'results.quick.json' : 'results.json'}`);
 } finally {

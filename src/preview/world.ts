@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { geoBounds, geoContains } from 'd3-geo';
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import { feature } from 'topojson-client';
 import type { Topology, GeometryCollection } from 'topojson-specification';
@@ -19,8 +18,6 @@ const require = createRequire(import.meta.url);
 export interface Country {
   name: string;
   feature: Feature<Geometry, { name: string }>;
-  /** [[west, south], [east, north]] as d3.geoBounds gives it (west > east across the antimeridian). */
-  bounds: [[number, number], [number, number]];
 }
 
 const cache = new Map<string, Country[]>();
@@ -31,7 +28,7 @@ export function countries(resolution: '110m' | '50m'): Country[] {
   if (list) return list;
   const topo = require(`world-atlas/countries-${resolution}.json`) as Topology<{ countries: GeometryCollection<{ name: string }> }>;
   const fc = feature(topo, topo.objects.countries) as FeatureCollection<Geometry, { name: string }>;
-  list = fc.features.map((f) => ({ name: f.properties?.name ?? '', feature: f, bounds: geoBounds(f) as Country['bounds'] }));
+  list = fc.features.map((f) => ({ name: f.properties?.name ?? '', feature: f }));
   cache.set(resolution, list);
   return list;
 }
@@ -45,14 +42,20 @@ export interface Ring {
   north: number;
 }
 
-const ringCache = new Map<string, Ring[]>();
+const ringCache = new Map<string, { name: string; rings: Ring[]; west: number; east: number; south: number; north: number }[]>();
 
 /** Every ring (outer and holes) of every country at a resolution, flattened once for drawing. */
 export function outlineRings(resolution: '110m' | '50m'): Ring[] {
-  let rings = ringCache.get(resolution);
-  if (rings) return rings;
-  rings = [];
+  return countryRings(resolution).flatMap((c) => c.rings);
+}
+
+/** Each country's rings, with the extent of them all. */
+export function countryRings(resolution: '110m' | '50m'): { name: string; rings: Ring[]; west: number; east: number; south: number; north: number }[] {
+  let list = ringCache.get(resolution);
+  if (list) return list;
+  list = [];
   for (const c of countries(resolution)) {
+    const rings: Ring[] = [];
     const g = c.feature.geometry;
     const polygons = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
     for (const polygon of polygons) {
@@ -90,21 +93,47 @@ export function outlineRings(resolution: '110m' | '50m'): Ring[] {
         rings.push({ coords, west, east, south, north });
       }
     }
+    list.push({
+      name: c.name,
+      rings,
+      west: Math.min(...rings.map((r) => r.west)),
+      east: Math.max(...rings.map((r) => r.east)),
+      south: Math.min(...rings.map((r) => r.south)),
+      north: Math.max(...rings.map((r) => r.north)),
+    });
   }
-  ringCache.set(resolution, rings);
-  return rings;
+  ringCache.set(resolution, list);
+  return list;
 }
 
-function inBounds(b: Country['bounds'], lon: number, lat: number): boolean {
-  const [[w, s], [e, n]] = b;
-  if (lat < s || lat > n) return false;
-  return w <= e ? lon >= w && lon <= e : lon >= w || lon <= e;
+/** Even-odd point in the rings (planar in degrees: fine at 1:50m for naming). */
+function inRings(rings: Ring[], lon: number, lat: number): boolean {
+  let inside = false;
+  for (const r of rings) {
+    if (lat < r.south || lat > r.north || lon < r.west || lon > r.east) continue;
+    const c = r.coords;
+    const n = c.length / 2;
+    for (let i = 0, j = n - 1; i < n; j = i++) {
+      const yi = c[2 * i + 1]!;
+      const yj = c[2 * j + 1]!;
+      if (yi > lat !== yj > lat) {
+        const xi = c[2 * i]!;
+        const xj = c[2 * j]!;
+        if (lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+      }
+    }
+  }
+  return inside;
 }
 
 /** The country a point lies in (Natural Earth 1:50m), or null at sea. */
 export function countryAt(lon: number, lat: number): string | null {
-  for (const c of countries('50m')) {
-    if (inBounds(c.bounds, lon, lat) && geoContains(c.feature, [lon, lat])) return c.name;
+  for (const c of countryRings('50m')) {
+    if (lat < c.south || lat > c.north) continue;
+    // Rings crossing the antimeridian run past ±180: try the point 360 degrees away too.
+    for (const x of [lon, lon - 360, lon + 360]) {
+      if (x >= c.west && x <= c.east && inRings(c.rings, x, lat)) return c.name;
+    }
   }
   return null;
 }
@@ -154,7 +183,8 @@ export const CITIES_FILE = path.join(PACKAGE_ROOT, 'dist', 'places', 'cities.jso
 function cities(): City[] | null {
   if (citiesCache !== undefined) return citiesCache;
   try {
-    citiesCache = JSON.parse(fs.readFileSync(CITIES_FILE, 'utf8')) as City[];
+    // Sorted by latitude, so that a lookup reads only the band within reach.
+    citiesCache = (JSON.parse(fs.readFileSync(CITIES_FILE, 'utf8')) as City[]).sort((a, b) => a[3] - b[3]);
   } catch {
     citiesCache = null; // naming falls back to countries and seas
   }
@@ -171,8 +201,15 @@ export function cityNear(lon: number, lat: number, maxKm = 40): { name: string; 
   const dLat = maxKm / 111;
   let best: { name: string; km: number; score: number } | null = null;
   const cosLat = Math.cos((lat * Math.PI) / 180);
-  for (const [name, , clon, clat, population] of list) {
-    if (Math.abs(clat - lat) > dLat) continue;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]![3] < lat - dLat) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < list.length && list[i]![3] <= lat + dLat; i++) {
+    const [name, , clon, clat, population] = list[i]!;
     let dl = Math.abs(clon - lon);
     if (dl > 180) dl = 360 - dl;
     const km = Math.hypot((clat - lat) * 111.2, dl * 111.2 * cosLat);
@@ -186,7 +223,11 @@ export function cityNear(lon: number, lat: number, maxKm = 40): { name: string; 
 export function placeOf(lon: number, lat: number): { name: string; land: boolean } {
   if (!Number.isFinite(lon) || !Number.isFinite(lat) || Math.abs(lat) > 90 || Math.abs(lon) > 180) return { name: 'not a valid coordinate', land: false };
   const country = countryAt(lon, lat);
-  if (!country) return { name: waterAt(lon, lat), land: false };
+  if (!country) {
+    // At sea, but a coastal city's harbour or shore: say which (1:50m coasts are coarse).
+    const city = cityNear(lon, lat, 15);
+    return { name: city ? `${waterAt(lon, lat)}, near ${city.name}` : waterAt(lon, lat), land: false };
+  }
   const city = cityNear(lon, lat);
   return { name: city ? `${city.name}, ${country}` : country, land: true };
 }
