@@ -31,7 +31,7 @@ export const checkImport = defineTool({
   name: 'check_import',
   title: 'Check where and when an import landed',
   description:
-    'After get_batch says finished: queries the dataset back and compares it with the source rows: counts in the window and per entity, bbox, times, places in words, one entity\'s rows vs its records. Flags lat/lon swapped, seconds read as ms, a wrong entity column. PNG unless preview false. Example: {"batch_id": "6f6dcbb3-9746-4722-a642-6aeccdb2ad4f"}',
+    'After get_batch says finished: queries the dataset back and compares it with the source rows (counts, entities, bbox, times, places, records side by side). Flags lat/lon swapped, seconds read as ms, a wrong entity column. PNG unless preview false. Example: {"batch_id": "<job id>"}',
   input: z
     .object({
       batch_id: z.string().min(1).max(200),
