@@ -1,0 +1,112 @@
+/**
+ * Issue 17's "done when", over stdio against the sandbox: the guide's files imported, check_import
+ * confirms counts, places and times; the same files imported with latitude and longitude swapped are
+ * flagged (and the picture has the swapped reading beside it). add_enum_values writes the schema only
+ * once confirmed.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { startMcp, structured, text, type McpSession } from '../helpers/mcp.js';
+import { EXAMPLES_DATASETS, GUIDE_FORMAT, ROLE_ARN } from '../helpers/paths.js';
+
+let mcp: McpSession;
+let dir: string;
+beforeAll(async () => {
+  // Two datasets with the guide's schema: one for the right column map, one for the swapped one.
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfi-check-'));
+  const guide = JSON.parse(fs.readFileSync(EXAMPLES_DATASETS, 'utf8')).datasets[0];
+  const datasets = { datasets: [{ ...guide, id: 'gs.trips' }, { ...guide, id: 'gs.trips-swapped' }] };
+  fs.writeFileSync(path.join(dir, 'datasets.json'), JSON.stringify(datasets));
+  mcp = await startMcp(['--sandbox', '--sandbox-datasets', path.join(dir, 'datasets.json')]);
+});
+afterAll(async () => {
+  await mcp?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const SOURCE = { s3: { bucket: 'my_bucket', prefix: 'my_path/', glob: '*.csv', role_arn: ROLE_ARN } };
+
+async function importFiles(datasetId: string, format: Record<string, number>): Promise<string> {
+  const dry = structured(await mcp.call('put_batch', { dataset_id: datasetId, source: SOURCE, file_format: format }));
+  const real = structured(await mcp.call('put_batch', { dataset_id: datasetId, source: SOURCE, file_format: format, dry_run: false, confirmation: dry.confirmation.token }));
+  let job = real.job;
+  while (!['finished', 'error', 'aborted'].includes(job.status)) job = structured(await mcp.call('get_batch', { batch_id: job.id, wait_seconds: 30 })).job;
+  expect(job.status).toBe('finished');
+  return job.id;
+}
+
+function png(r: CallToolResult): Buffer | null {
+  const img = r.content.find((c) => c.type === 'image');
+  if (!img || img.type !== 'image') return null;
+  expect(img.mimeType).toBe('image/png');
+  return Buffer.from(img.data, 'base64');
+}
+
+describe('check_import against the sandbox', () => {
+  it('confirms counts, places and times of the guide files imported the right way round', async () => {
+    const id = await importFiles('gs.trips', GUIDE_FORMAT);
+    const r = await mcp.call('check_import', { batch_id: id });
+    const c = structured(r);
+    expect(c.queryApi.reachable).toBe(true);
+    expect(c.source.wholeSource).toBe(true);
+    expect(c.landed.window.count).toBe(c.source.rowsExpected);
+    expect(c.landed.window.count).toBe(c.batch.insertCount);
+    const byCheck = Object.fromEntries(c.verdicts.map((v: { check: string }) => [v.check, v]));
+    for (const check of ['count', 'entities', 'records', 'place', 'time', 'entity_column']) expect(byCheck[check].ok, `${check}: ${byCheck[check].says}`).toBe(true);
+    expect(byCheck.place.says).toContain('London, United Kingdom');
+    expect(c.sideBySide.rows.every((row: { match: string }) => row.match === 'equal')).toBe(true);
+    expect(c.landed.timeRange[0]).toMatch(/^2022-01-01T/);
+    const [west, south, east, north] = c.landed.bbox;
+    expect(west).toBeGreaterThan(-1);
+    expect(east).toBeLessThan(1);
+    expect(south).toBeGreaterThan(51);
+    expect(north).toBeLessThan(52);
+    const image = png(r)!;
+    expect(image.length).toBeLessThan(60_000);
+    expect(c.picture.panels).toHaveLength(1);
+    expect(text(r)).toContain('checks out');
+  });
+
+  it('flags the same files imported with latitude and longitude swapped, and draws both readings', async () => {
+    const id = await importFiles('gs.trips-swapped', { ...GUIDE_FORMAT, longitude: GUIDE_FORMAT.latitude, latitude: GUIDE_FORMAT.longitude });
+    const r = await mcp.call('check_import', { batch_id: id });
+    const c = structured(r);
+    const place = c.verdicts.find((v: { check: string }) => v.check === 'place');
+    expect(place).toMatchObject({ ok: false, suggests: 'lat_lon_swapped' });
+    expect(place.says).toMatch(/Indian Ocean/);
+    expect(place.says).toMatch(/London, United Kingdom/);
+    expect(c.landed.places[0].name).toMatch(/Indian Ocean/);
+    expect(c.picture.panels).toHaveLength(2);
+    expect(png(r)!.length).toBeLessThan(60_000);
+    expect(c.nextSteps.join(' ')).toMatch(/longitude 2 and latitude 3/);
+  });
+
+  it('leaves the picture out with preview false, and refuses a batch that has not ended or does not exist', async () => {
+    const id = await importFiles('gs.trips', GUIDE_FORMAT);
+    const r = await mcp.call('check_import', { batch_id: id, preview: false });
+    expect(png(r)).toBeNull();
+    expect(structured(r).picture).toBeUndefined();
+    const missing = await mcp.call('check_import', { batch_id: 'no-such-batch' });
+    expect(missing.isError).toBe(true);
+  });
+});
+
+describe('add_enum_values', () => {
+  it('shows the change without confirm, writes it with confirm, and skips values already there', async () => {
+    const preview = structured(await mcp.call('add_enum_values', { dataset_id: 'gs.trips', property: 'transportation_mode', values: ['scooter', 'walking'] }));
+    expect(preview).toMatchObject({ written: false, added: ['scooter'], alreadyThere: ['walking'] });
+    expect((await mcp.call('get_dataset', { dataset_id: 'gs.trips' })).content.map((x) => (x.type === 'text' ? x.text : '')).join('')).not.toContain('scooter');
+    const written = structured(await mcp.call('add_enum_values', { dataset_id: 'gs.trips', property: 'transportation_mode', values: ['scooter'], confirm: true }));
+    expect(written.written).toBe(true);
+    expect(written.values).toContain('scooter');
+    expect(text(await mcp.call('get_dataset', { dataset_id: 'gs.trips' }))).toContain('scooter');
+    const again = structured(await mcp.call('add_enum_values', { dataset_id: 'gs.trips', property: 'transportation_mode', values: ['scooter'], confirm: true }));
+    expect(again).toMatchObject({ written: false, added: [] });
+    const notEnum = await mcp.call('add_enum_values', { dataset_id: 'gs.trips', property: 'route_id', values: ['x'], confirm: true });
+    expect(notEnum.isError).toBe(true);
+    expect(text(notEnum)).toMatch(/not an enum/);
+  });
+});
