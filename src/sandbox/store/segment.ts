@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 
-export const SEGMENT_ROWS = 1 << 17;
+export const SEGMENT_ROWS = 1 << 16;
 export const BLOCK_ROWS = 4096;
 export const GRID = 16;
 export const CELLS = GRID * GRID;
