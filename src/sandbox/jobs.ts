@@ -48,8 +48,36 @@ interface JobState {
   abort: AbortController;
 }
 
+/** Jobs kept in memory: the oldest ended ones are forgotten beyond this (GET then answers 404). */
+export const MAX_KEPT_JOBS = 1_000;
+/** Imports validated at once; the others wait in `created`, whatever their number. */
+export const MAX_RUNNING_IMPORTS = 2;
+
 export class JobStore {
   readonly #jobs = new Map<string, JobState>();
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  /** Runs an import when a slot is free: memory and threads stay bounded whatever the number of jobs. */
+  async runQueued<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running >= MAX_RUNNING_IMPORTS) await new Promise<void>((r) => this.#waiting.push(r));
+    this.#running++;
+    try {
+      return await work();
+    } finally {
+      this.#running--;
+      this.#waiting.shift()?.();
+    }
+  }
+
+  /** Forgets the oldest ended jobs beyond MAX_KEPT_JOBS (a Map iterates in insertion order). */
+  #evict(): void {
+    if (this.#jobs.size <= MAX_KEPT_JOBS) return;
+    for (const [id, s] of this.#jobs) {
+      if (this.#jobs.size <= MAX_KEPT_JOBS) break;
+      if (!['created', 'running'].includes(s.job.status)) this.#jobs.delete(id);
+    }
+  }
 
   get(id: string): JobState | undefined {
     return this.#jobs.get(id);
@@ -95,6 +123,7 @@ export class JobStore {
     const state: JobState = { job, history: [], fileNotes: [], logLines: [], extraLogLines: 0, abort: new AbortController() };
     this.#setStatus(state, 'created');
     this.#jobs.set(job.id, state);
+    this.#evict();
     return state;
   }
 
@@ -106,6 +135,11 @@ export class JobStore {
   async run(s: JobState, files: () => Promise<SourceFile[]>, schema: MetadataSchema, store?: PendingBatch): Promise<void> {
     const dry = s.job.dryRun !== false;
     const maxRows = s.job.dryRun === true ? DEFAULT_DRY_RUN_ROWS : typeof s.job.dryRun === 'number' ? s.job.dryRun : undefined;
+    // Aborted while it waited for a slot: nothing to run.
+    if (s.abort.signal.aborted) {
+      await store?.discard().catch(() => undefined);
+      return;
+    }
     if (!dry) this.#setStatus(s, 'running');
     let failed = false;
     try {

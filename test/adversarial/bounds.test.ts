@@ -214,3 +214,47 @@ describe('the standalone sandbox', () => {
     expect(final.insertCount).toBeGreaterThan(0);
   });
 });
+
+describe('sandbox concurrency and memory', () => {
+  let sandbox: StandaloneSandbox;
+  let origin: http.Server;
+  let base: string;
+  const stalled: http.ServerResponse[] = [];
+  beforeAll(async () => {
+    origin = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write('e,1700000000000,2.35,48.85\n');
+      stalled.push(res);
+    });
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+    sandbox = await startStandaloneSandbox(['--allow-private-urls', '--sandbox-datasets', EXAMPLES_DATASETS]);
+  });
+  afterAll(async () => {
+    for (const r of stalled) r.end();
+    await sandbox?.close();
+    origin?.close();
+  });
+
+  it('imports beyond the worker pool wait in "created": at most 2 run at once', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const put = await fetch(`${sandbox.url}/v1/import/batch?dryRun=false`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ datasetId: 'gs.dataset-1', source: { urls: [`${base}/stall-${i}.csv`] }, format: { csv: { entityId: 0, timestamp: 1, longitude: 2, latitude: 3 } } }),
+      });
+      ids.push(((await put.json()) as { id: string }).id);
+    }
+    // Wait (on events: the origin's requests) until two imports are reading.
+    while (stalled.length < 2) await new Promise((r) => setTimeout(r, 50));
+    const statuses = await Promise.all(ids.map(async (id) => ((await (await fetch(`${sandbox.url}/v1/import/batch/${id}`)).json()) as { status: string }).status));
+    expect(statuses.filter((s) => s === 'running')).toHaveLength(2);
+    expect(statuses.filter((s) => s === 'created')).toHaveLength(4);
+    expect(stalled).toHaveLength(2);
+    // An aborted waiting import never starts.
+    await fetch(`${sandbox.url}/v1/import/batch/${ids[5]}`, { method: 'PATCH', body: '{"status":"aborted"}', headers: { 'content-type': 'application/json' } });
+    for (const id of ids.slice(0, 5)) await fetch(`${sandbox.url}/v1/import/batch/${id}`, { method: 'PATCH', body: '{"status":"aborted"}', headers: { 'content-type': 'application/json' } });
+    expect(stalled.length).toBeLessThanOrEqual(5);
+  });
+});

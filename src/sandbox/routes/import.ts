@@ -106,7 +106,7 @@ export function importRoutes(app: Hono<SandboxEnv>, ctx: SandboxContext): void {
     }
     const answer = { ...state.job };
     const pending = await ctx.points.begin(instanceKey(d), segmentSpec(body, d, state.job.id));
-    ctx.track(new Promise<void>((r) => setImmediate(r)).then(() => ctx.jobs.run(state, files, schema, pending)));
+    ctx.track(new Promise<void>((r) => setImmediate(r)).then(() => ctx.jobs.runQueued(() => ctx.jobs.run(state, files, schema, pending))));
     return c.json(answer);
   });
 
