@@ -136,7 +136,15 @@ const within = (p: Profile, limit: number) => (p.nums.length ? p.nums.filter((n)
 const spread = (p: Profile) => p.p95 - p.p05;
 
 /** How plausible values are as latitudes of people's data: mid latitudes are where most of it is. */
+const plausibility = new WeakMap<Profile, number>();
 function latitudePlausibility(p: Profile): number {
+  const known = plausibility.get(p);
+  if (known !== undefined) return known;
+  const v = latitudePlausibilityOf(p);
+  plausibility.set(p, v);
+  return v;
+}
+function latitudePlausibilityOf(p: Profile): number {
   if (p.nums.length === 0) return 0;
   let total = 0;
   for (const v of p.nums) {
@@ -625,7 +633,9 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
   const unitRows = dialect.hasHeader ? unitsRows(body) : 0;
   if (unitRows > 0) {
     warnings.push(
-      `Line${unitRows > 1 ? 's' : ''} ${dialect.preambleLines + 2}${unitRows > 1 ? `-${dialect.preambleLines + 1 + unitRows}` : ''} under the header hold${unitRows > 1 ? '' : 's'} units or a second header (${body[0]!.filter((v) => v.trim()).slice(0, 4).map((v) => JSON.stringify(v.trim())).join(', ')}), not data: they were skipped here; the platform will count ${unitRows > 1 ? 'them' : 'it'} as invalid rows (or strip ${unitRows > 1 ? 'them' : 'it'} before importing).`,
+      unitRows > 1
+        ? `Lines ${dialect.preambleLines + 2}-${dialect.preambleLines + 1 + unitRows} under the header hold units or a second header (${body[0]!.filter((v) => v.trim()).slice(0, 4).map((v) => JSON.stringify(v.trim())).join(', ')}), not data: they were skipped here; the platform will count them as invalid rows (or strip them before importing).`
+        : `Line ${dialect.preambleLines + 2} under the header holds units or a second header (${body[0]!.filter((v) => v.trim()).slice(0, 4).map((v) => JSON.stringify(v.trim())).join(', ')}), not data: it was skipped here; the platform will count it as an invalid row (or strip it before importing).`,
     );
     body = body.slice(unitRows);
   }
@@ -720,9 +730,15 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
   }
   listCandidates('latitude', [...new Set(pairs.map((x) => x.lat))]);
   listCandidates('longitude', [...new Set(pairs.map((x) => x.lon))]);
+  const conflicts: string[] = [];
   for (const p of profiles) {
-    const why = (named(p, 'latitude') || named(p, 'longitude')) && isNumeric(p) ? notCoordinate(p, profiles) : null;
-    if (why) reports[p.index]!.evidence.push(`not a coordinate: ${why}`);
+    const why = (named(p, 'latitude') || named(p, 'longitude') || axisOf(p)) && isNumeric(p) ? notCoordinate(p, profiles) : null;
+    if (!why) continue;
+    reports[p.index]!.evidence.push(`not a coordinate: ${why}`);
+    if (within(p, 180) >= 0.95) conflicts.push(`column ${p.index} ("${p.name}"): ${why}`);
+  }
+  if (conflicts.length) {
+    warnings.push(`Names and values disagree, so these columns were not taken as coordinates although their values fit a degree range: ${conflicts.slice(0, 4).join('; ')}${conflicts.length > 4 ? `; and ${conflicts.length - 4} more` : ''}.`);
   }
   if (coords) {
     const both = coords.confidence >= CONFIDENT && !(named(coords.lat.p, 'latitude') && named(coords.lon.p, 'longitude')) ? coords.confidence - 0.05 : coords.confidence;

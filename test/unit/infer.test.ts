@@ -65,6 +65,25 @@ describe('infer_csv_format engine', () => {
     expect(r.suggestedMetadataSchema.column_6).toBeUndefined();
   });
 
+  it('skips a units row, says a local time needs a time zone, and lists candidates', () => {
+    const rows = Array.from({ length: 20 }, (_, i) => `b${i % 2},2024-05-01 08:${String(10 + i).padStart(2, '0')}:00,${(45.7 + (i % 2) * 0.2 + i * 1e-4).toFixed(5)},${(4.8 + (i % 2) * 0.2 + i * 1e-4).toFixed(5)}`);
+    const r = inferCsvFormat(sampleFromText(['boat,time,latitude,longitude', ',local,degrees_north,degrees_east', ...rows].join('\n')));
+    expect(r.file_format).toEqual({ entity_id: 0, timestamp: 1, latitude: 2, longitude: 3 });
+    expect(r.warnings.join('\n')).toMatch(/Line 2 under the header holds units/);
+    expect(r.warnings.join('\n')).toMatch(/without a time zone .* ask the person which time zone/);
+    expect(r.columns[1]!.confidence).toBeLessThanOrEqual(0.8);
+    expect(r.candidates.entity_id![0]).toMatchObject({ column: 0, name: 'boat' });
+  });
+
+  it('matches properties across case and spelling, and never maps a column none of whose values fit', () => {
+    const csv = 'mmsi,time,lat,lon,VesselType,Status\n' + Array.from({ length: 10 }, (_, i) => `2190${i % 2},${1700000000000 + i * 1000},55.${i}1,12.${i}2,70,under way`).join('\n');
+    const r = inferCsvFormat(sampleFromText(csv), { metadataSchema: { vessel_type: { type: 'number', signed: false }, nav_status: { type: 'number', signed: false } } });
+    expect(r.file_format.vessel_type).toBe(4);
+    expect(r.file_format.nav_status).toBeUndefined();
+    expect(r.warnings.join('\n')).toMatch(/"Status"\) is named like property "nav_status", but none of its values fit/);
+    expect(r.suggestedMetadataSchema.vessel_type).toBeUndefined();
+  });
+
   it('cuts a long sample at the last complete row and says so', () => {
     const s = sampleFromText(GUIDE_SAMPLE.repeat(50), 1024);
     expect(s.truncated).toBe(true);
