@@ -32,12 +32,12 @@ export type ColumnReport = {
 };
 
 /** A column that could hold a core field, with its score and the evidence for and against. */
-export interface Candidate {
+export type Candidate = {
   column: number;
   name: string | null;
   score: number;
   evidence: string[];
-}
+};
 
 export interface InferResult {
   file_format: FileFormat;
@@ -254,12 +254,20 @@ function pairNovelty(la: Profile, lo: Profile): number {
 }
 
 function pickCoordinates(profiles: Profile[], warnings: string[], pairs: { lat: Choice; lon: Choice; score: number }[]): CoordPick | null {
-  const lats = profiles.map((p) => coordinateScore(p, 'latitude', profiles)).filter((c): c is Choice => c !== null);
-  const lons = profiles.map((p) => coordinateScore(p, 'longitude', profiles)).filter((c): c is Choice => c !== null);
-  let best: { lat: Choice; lon: Choice; score: number } | undefined;
+  // The best few of each: pairs are scored by pairs, and a wide file must not make that quadratic.
+  const best = (role: 'latitude' | 'longitude') =>
+    profiles
+      .map((p) => coordinateScore(p, role, profiles))
+      .filter((c): c is Choice => c !== null)
+      .sort((a, b) => b.score - a.score || a.p.index - b.p.index)
+      .slice(0, 12);
+  const lats = best('latitude');
+  const lons = best('longitude');
+  let top: { lat: Choice; lon: Choice; score: number } | undefined;
   const novelty = new Map<string, number>();
   for (const la of lats) for (const lo of lons) if (la.p !== lo.p) novelty.set(`${la.p.index},${lo.p.index}`, pairNovelty(la.p, lo.p));
-  const mostNovel = Math.max(0, ...novelty.values());
+  let mostNovel = 0;
+  for (const v of novelty.values()) mostNovel = Math.max(mostNovel, v);
   for (const la of lats) {
     for (const lo of lons) {
       if (la.p === lo.p) continue;
@@ -278,11 +286,11 @@ function pickCoordinates(profiles: Profile[], warnings: string[], pairs: { lat: 
       // Neither named: the reading that puts points where people are.
       if (!named(la.p, 'latitude') && !named(lo.p, 'longitude')) score += 0.1 * latitudePlausibility(la.p);
       pairs.push({ lat: la, lon: lo, score });
-      if (!best || score > best.score + 1e-9) best = { lat: la, lon: lo, score };
+      if (!top || score > top.score + 1e-9) top = { lat: la, lon: lo, score };
     }
   }
-  if (!best) return null;
-  const { lat, lon } = best;
+  if (!top) return null;
+  const { lat, lon } = top;
   const byName = named(lat.p, 'latitude') && named(lon.p, 'longitude');
   const lonBeyond90 = within(lon.p, 90) < 0.95;
   let ambiguous = false;

@@ -60,9 +60,7 @@ export const inferCsvFormatTool = defineTool({
   output: z.object({
     file_format: z.record(z.string(), z.number()),
     missing: z.array(z.string()),
-    candidates: z
-      .record(z.string(), z.array(z.object({ column: z.number(), name: z.string().nullable(), score: z.number(), evidence: z.array(z.string()) })))
-      .describe('per core field, the best few columns with their score and evidence: choose among them when a field is missing or its confidence is low'),
+    candidates: z.record(z.string(), z.array(z.looseObject({ column: z.number() }))),
     dialect: z.looseObject({
       delimiter: z.string(),
       quote: z.string(),
