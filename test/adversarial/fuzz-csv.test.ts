@@ -17,7 +17,9 @@ const expected = JSON.parse(fs.readFileSync(path.join(CORPUS_DIR, 'expected.json
 const corpus = Object.entries(expected)
   .filter(([, e]) => e.classes === undefined)
   .map(([f]) => fs.readFileSync(path.join(CORPUS_DIR, f), 'utf8'));
-const figures = new Figures('csv (sample reader, dialect, inference, validator)', 2_000);
+// A hang is a call still running after 30 s (a 3 MB line took 33 s at load 25 once the machine
+// was saturated, and under 1 s on a quiet one): latency belongs in the figures, not in a verdict.
+const figures = new Figures('csv (sample reader, dialect, inference, validator)', 60_000);
 const inferText = (text: string) => inferCsvFormat(sampleFromText(text, 4 * 1024 * 1024));
 
 afterAll(() => {

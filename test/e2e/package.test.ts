@@ -33,21 +33,34 @@ describe('the npm package', () => {
     expect(pkg.engines.node).toBe('>=20.18.1');
   });
 
-  it('installs from the tarball and starts with npx from a temporary folder', async () => {
+  it('runs from the unpacked tarball with nothing but its declared dependencies, from a temporary folder', async () => {
+    // What `npm install <tarball>` lays out, without the network or the npm cache (a machine that
+    // only ran `npm ci` has no registry metadata): the tarball unpacked into node_modules, each
+    // declared dependency beside it (linked from this project's node_modules, so an import of
+    // anything undeclared fails), and the bin linked and executable.
     const app = path.join(dir, 'app');
-    fs.mkdirSync(app);
+    const modules = path.join(app, 'node_modules');
+    const installed = path.join(modules, pkg.name);
+    fs.mkdirSync(installed, { recursive: true });
     fs.writeFileSync(path.join(app, 'package.json'), '{"name":"tryout","private":true}');
-    // Offline: the dependencies come from the npm cache that installing this project filled.
-    const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: app, env, encoding: 'utf8' });
-    expect(install.status, install.stderr).toBe(0);
-    const version = spawnSync('npx', ['--offline', '--no-install', 'dfi-ingest-mcp', '--version'], { cwd: app, env, encoding: 'utf8' });
-    expect(version.stdout.trim()).toBe(pkg.version);
+    execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
+    for (const dep of Object.keys(pkg.dependencies)) {
+      fs.mkdirSync(path.dirname(path.join(modules, dep)), { recursive: true });
+      fs.symlinkSync(path.join(ROOT, 'node_modules', dep), path.join(modules, dep), 'dir');
+    }
+    const bin = path.join(modules, '.bin', 'dfi-ingest-mcp');
+    fs.mkdirSync(path.dirname(bin));
+    fs.symlinkSync(path.join('..', pkg.name, pkg.bin['dfi-ingest-mcp']), bin);
+    fs.chmodSync(path.join(installed, pkg.bin['dfi-ingest-mcp']), 0o755);
+    const version = spawnSync(bin, ['--version'], { cwd: app, env, encoding: 'utf8' });
+    expect(version.stdout.trim(), version.stderr).toBe(pkg.version);
 
     const client = new Client({ name: 'packed', version: '1' });
-    await client.connect(new StdioClientTransport({ command: 'npx', args: ['--offline', '--no-install', 'dfi-ingest-mcp'], cwd: app, env, stderr: 'ignore' }));
+    await client.connect(new StdioClientTransport({ command: bin, args: ['--sandbox'], cwd: app, env, stderr: 'ignore' }));
     try {
       const { tools } = await client.listTools();
-      expect(tools.length).toBe(12);
+      const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'manifest.json'), 'utf8')) as { tools: { name: string }[] };
+      expect(tools.map((t) => t.name).sort()).toEqual(manifest.tools.map((t) => t.name).sort());
       const dry = await client.callTool({
         name: 'put_batch',
         arguments: { dataset_id: 'gs.dataset-1', source: { s3: { bucket: 'my_bucket', prefix: 'my_path/', glob: '*.csv', role_arn: ROLE_ARN } }, file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, route_id: 7, transportation_mode: 9 } },
@@ -57,4 +70,21 @@ describe('the npm package', () => {
       await client.close();
     }
   }, 180_000);
+});
+
+// On the same tarball, in this file: npm pack writes and removes npm-shrinkwrap.json in the project
+// folder (prepack/postpack), so two packs at once from two test files would race.
+describe('the published package pins every dependency (npm-shrinkwrap.json)', () => {
+  it('npm pack ships the lock file as npm-shrinkwrap.json, and leaves no copy behind', () => {
+    expect(files).toContain('npm-shrinkwrap.json');
+    execFileSync('tar', ['-xzf', tarball, '-C', dir, 'package/npm-shrinkwrap.json']);
+    const shipped = JSON.parse(fs.readFileSync(path.join(dir, 'package', 'npm-shrinkwrap.json'), 'utf8'));
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
+    expect(shipped.packages).toEqual(lock.packages);
+    // Every production dependency is pinned with its integrity, so npx installs exactly these.
+    const prod = Object.entries(lock.packages as Record<string, { dev?: boolean; version?: string; integrity?: string; link?: boolean }>).filter(([k, p]) => k && !p.dev && !p.link);
+    expect(prod.length).toBeGreaterThan(50);
+    expect(prod.filter(([, p]) => !p.version || !p.integrity).map(([k]) => k)).toEqual([]);
+    expect(fs.existsSync(path.join(ROOT, 'npm-shrinkwrap.json'))).toBe(false);
+  });
 });

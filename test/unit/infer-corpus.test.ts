@@ -68,7 +68,7 @@ describe('traps', () => {
   });
 });
 
-describe('hostile input gets a clear error, fast', () => {
+describe('hostile input gets a clear error', () => {
   const cases: [string, string, RegExp][] = [
     ['random bytes', decode(Buffer.from(Array.from({ length: 65536 }, (_, i) => (i * 7919 + 13) % 256))).text, /does not look like text/],
     ['a 3 MB line', 'a,'.repeat(1_500_000), /columns; a trajectory file has far fewer/],
@@ -77,8 +77,7 @@ describe('hostile input gets a clear error, fast', () => {
     ['NUL bytes', '\0'.repeat(70_000), /does not look like text/],
   ];
   it.each(cases)('%s', (_name, text, message) => {
-    const started = Date.now();
+    // A hang would be a call that never ends: the test's own timeout catches it; speed is in the bench.
     expect(() => inferCsvFormat(sampleFromText(text, 4 * 1024 * 1024))).toThrow(message);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
