@@ -170,7 +170,11 @@ export const checkImport = defineTool({
     if (failed.some((v) => v.suggests === 'lat_lon_swapped')) nextSteps.push(`Show the person the picture: the points are in the wrong place. Run put_batch again with longitude ${format.latitude} and latitude ${format.longitude} (dry run first); the wrongly placed points stay in the dataset until it is truncated.`);
     if (failed.some((v) => v.suggests === 'time_unit_seconds')) nextSteps.push('Convert the time column to epoch milliseconds (multiply by 1000) and import again.');
     if (failed.some((v) => v.suggests === 'wrong_entity_column')) nextSteps.push('Run infer_csv_format on the files and pick the column that identifies the moving thing (vehicle, device, person) as entity_id; then import again.');
+    if (failed.some((v) => v.suggests === 'time_unit_off_by_1000')) nextSteps.push('The landed times are 1000 times off the source\'s: check that the time column holds epoch milliseconds (prepare_files converts seconds, microseconds or date-times), then import again.');
     if (failed.some((v) => v.suggests === 'rows_missing')) nextSteps.push('Read the job\'s log with get_batch: rejected rows are listed there.');
+    if (failed.some((v) => v.suggests === 'extra_points')) nextSteps.push('The dataset holds more points than this import inserted: the same files may have been imported before, or other imports share the time window. Tell the person before importing again.');
+    // Every failed check leads somewhere: one without its own advice still gets shown to the person.
+    if (failed.length && !nextSteps.length) nextSteps.push(`Show the person the failed checks (${failed.map((v) => v.check).join(', ')}) and what they say, and ask how to go on.`);
     if (!failed.length) nextSteps.push('Tell the person the import is in place; nothing else to do.');
     return {
       batch,
