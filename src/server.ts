@@ -26,6 +26,7 @@ import { prepareFiles } from './tools/prepare_files.js';
 import { cancelPrepareJob, getPrepareJob } from './tools/get_prepare_job.js';
 import { checkImport } from './tools/check_import.js';
 import { addEnumValues } from './tools/add_enum_values.js';
+import { listImports } from './tools/list_imports.js';
 
 export { VERSION } from './config.js';
 
@@ -35,6 +36,7 @@ export const TOOLS: ToolDefinition<any, any>[] = [
   putBatch,
   getBatch,
   abortBatch,
+  listImports,
   checkImport,
   addEnumValues,
   listDatasets,

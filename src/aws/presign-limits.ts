@@ -10,9 +10,20 @@ export const MAX_EXPIRES_IN = 7 * 24 * 3600;
  */
 export const MAX_PRESIGNED_FILES = 1000;
 
+/** One listed object, as the import ledger records it. */
+export interface ListedObject {
+  key: string;
+  size: number;
+  etag?: string | undefined;
+}
+
 export interface Presigned {
   urls: string[];
   keys: string[];
+  /** The presigned objects (key, size, ETag), in the order of `keys`. */
+  objects: ListedObject[];
+  /** Matching objects left out by `keep` (only_new: those already imported). */
+  skipped: ListedObject[];
   /** When the URLs stop working: the requested expiry, or the credentials' own, whichever is sooner. */
   expiresAt: string;
   expiresInSeconds: number;

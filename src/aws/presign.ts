@@ -6,7 +6,7 @@
  * else (see log.ts, which masks their query strings in every result and log line).
  */
 import { invalidInput } from '../errors.js';
-import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, MAX_PRESIGNED_FILES, type Presigned } from './presign-limits.js';
+import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, MAX_PRESIGNED_FILES, type ListedObject, type Presigned } from './presign-limits.js';
 export { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, MAX_PRESIGNED_FILES, type Presigned };
 import { listMatchingKeys, loadSdk, makeS3Client, s3Error } from './s3.js';
 
@@ -22,6 +22,8 @@ export interface PresignRequest {
   profile?: string | undefined;
   region?: string | undefined;
   endpoint?: string | undefined;
+  /** Which matching objects to presign (only_new: those not yet imported); default all. */
+  keep?: ((o: ListedObject) => boolean) | undefined;
 }
 
 
@@ -32,9 +34,14 @@ export async function presignMatchingKeys(req: PresignRequest, now = Date.now())
   }
   const client = await makeS3Client({ region: req.region, profile: req.profile, endpoint: req.endpoint });
   try {
-    const keys: string[] = [];
+    const objects: ListedObject[] = [];
+    const skipped: ListedObject[] = [];
     const listing = await listMatchingKeys(client, req.bucket, req.prefix, req.glob, {
-      onKey: (key) => void (keys.length <= MAX_PRESIGNED_FILES && keys.push(key)),
+      onKey: (key, size, etag) => {
+        const o = { key, size, ...(etag ? { etag } : {}) };
+        if (req.keep && !req.keep(o)) skipped.push(o);
+        else if (objects.length <= MAX_PRESIGNED_FILES) objects.push(o);
+      },
     });
     const where = `s3://${req.bucket}/${req.prefix ?? ''}`;
     if (listing.matched === 0) {
@@ -43,13 +50,15 @@ export async function presignMatchingKeys(req: PresignRequest, now = Date.now())
         listing.matchedByName > 0 ? 'The files are in sub-folders: use a glob such as "**/*.csv".' : 'Check the bucket, the prefix and the glob (check_s3_source shows what matches).',
       );
     }
-    if (listing.matched > MAX_PRESIGNED_FILES) {
+    if (listing.matched - skipped.length > MAX_PRESIGNED_FILES) {
       throw invalidInput(
-        `${listing.matched} files under ${where} match "${req.glob}"; one presigned batch takes at most ${MAX_PRESIGNED_FILES} (the request would be too large for the API).`,
+        `${listing.matched - skipped.length} files under ${where} match "${req.glob}"; one presigned batch takes at most ${MAX_PRESIGNED_FILES} (the request would be too large for the API).`,
         'Split the import: one batch per sub-prefix (e.g. prefix "2024/01/", then "2024/02/"), or a narrower glob. Or use the IAM-role route (source.s3), which has no such limit.',
       );
     }
-    keys.sort(naturalCompare);
+    objects.sort((a, b) => naturalCompare(a.key, b.key));
+    skipped.sort((a, b) => naturalCompare(a.key, b.key));
+    const keys = objects.map((o) => o.key);
     const warnings: string[] = [];
     let effective = expiresIn;
     const creds = await client.config.credentials().catch((err: unknown) => {
@@ -67,7 +76,8 @@ export async function presignMatchingKeys(req: PresignRequest, now = Date.now())
     const sdk = await loadSdk();
     const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
     const urls = await Promise.all(keys.map((Key) => getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: req.bucket, Key }), { expiresIn })));
-    return { urls, keys, expiresAt: new Date(now + effective * 1000).toISOString(), expiresInSeconds: effective, bytes: listing.bytes, warnings };
+    const bytes = objects.reduce((n, o) => n + o.size, 0);
+    return { urls, keys, objects, skipped, expiresAt: new Date(now + effective * 1000).toISOString(), expiresInSeconds: effective, bytes, warnings };
   } finally {
     client.destroy();
   }

@@ -5,6 +5,7 @@
  * S3-compatible endpoint (AWS_ENDPOINT_URL_S3 / --s3-endpoint), path-style addressing is used.
  * Every call is bounded: listings paginate with constant memory, reads are Range requests.
  */
+import { CompressionCount } from '../import/compression.js';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UserFacingError, describeError } from '../errors.js';
@@ -85,6 +86,10 @@ export interface KeyListing {
   matchedByName: number;
   /** A few keys that the other reading matches but this one does not. */
   onlyByName: string[];
+  /** The first keys under the prefix, matched or not (at most 5), relative to the bucket. */
+  firstKeys: string[];
+  /** Matched keys whose name says they are compressed (.gz, .bz2, .zst, ...). */
+  compressed: CompressionCount;
   /** Whether more keys exist than were listed (stopped at maxKeys). */
   truncated: boolean;
 }
@@ -105,7 +110,7 @@ export async function listMatchingKeys(
   const byRelative = globMatcher(glob);
   const byName = globMatcher(glob.includes('/') ? glob.slice(glob.lastIndexOf('/') + 1) : glob);
   const p = prefix ?? '';
-  const out: KeyListing = { matched: 0, total: 0, bytes: 0, examples: [], matchedByName: 0, onlyByName: [], truncated: false };
+  const out: KeyListing = { matched: 0, total: 0, bytes: 0, examples: [], matchedByName: 0, onlyByName: [], firstKeys: [], compressed: new CompressionCount(), truncated: false };
   const max = opts.maxKeys ?? 1_000_000;
   let token: string | undefined;
   do {
@@ -119,6 +124,7 @@ export async function listMatchingKeys(
       const key = obj.Key ?? '';
       if (key.endsWith('/')) continue; // a "folder" marker, not a file
       out.total++;
+      if (out.firstKeys.length < 5) out.firstKeys.push(key);
       const rel = key.slice(p.length);
       const name = key.slice(key.lastIndexOf('/') + 1);
       const hit = byRelative(rel);
@@ -128,6 +134,7 @@ export async function listMatchingKeys(
       }
       if (hit) {
         out.matched++;
+        out.compressed.add(key);
         out.bytes += obj.Size ?? 0;
         if (out.examples.length < (opts.examples ?? 5)) out.examples.push({ key, size: obj.Size ?? 0 });
         opts.onKey?.(key, obj.Size ?? 0, obj.ETag ?? '');
@@ -156,8 +163,22 @@ export async function readObjectHead(
     const total = /\/(\d+)$/.exec(res.ContentRange ?? '')?.[1];
     return { stream: res.Body as Readable, contentLength: res.ContentLength ?? 0, objectSize: total ? Number(total) : null };
   } catch (err) {
+    // A Range read of an empty object fails (416 InvalidRange, or a reset on some S3-compatible servers):
+    // say what it is instead.
+    const size = await client
+      .send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }))
+      .then((h) => h.ContentLength)
+      .catch(() => undefined);
+    if (size === 0) throw emptyObject(bucket, key);
     throw s3Error(err, `reading s3://${bucket}/${key}`, bucket);
   }
+}
+
+/** An object of 0 bytes (a `_SUCCESS` marker, a folder placeholder): nothing to sample. */
+export function emptyObject(bucket: string, key: string): UserFacingError {
+  return new UserFacingError('empty_file', `s3://${bucket}/${key} is an empty file: nothing to sample.`, {
+    hint: 'Empty objects such as _SUCCESS markers hold no data: sample one of the data files instead (check_s3_source lists them).',
+  });
 }
 
 /** The bucket's region, or null when it cannot be told (e.g. an S3-compatible server without it). */

@@ -8,6 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describeError } from '../errors.js';
+import type { ListedObject } from '../aws/presign-limits.js';
+import { compressionOfBytes, compressionWarning, nothingMatches } from './compression.js';
+import { meanRowBytes, type SourceSize } from './verdict.js';
 
 /** Credentials the SDK finds without a network round trip (never the instance metadata service). */
 export function awsCredentialsAtHand(env: NodeJS.ProcessEnv = process.env, endpoint?: string): boolean {
@@ -23,29 +26,73 @@ export interface S3PreflightResult {
   warnings: string[];
   /** The first matching keys (at most 3), for the role check. */
   keys: string[];
+  /** The matching objects, when they were listed with the person's credentials (at most MAX_LISTED_OBJECTS). */
+  objects?: ListedObject[];
+  /** Files and bytes of the whole source, with a mean row size from the first bytes of the first file. */
+  size?: SourceSize;
 }
+
+/** Objects kept from a listing for the import ledger; a larger source is recorded by its location only. */
+export const MAX_LISTED_OBJECTS = 10_000;
+const HEAD_BYTES = 64 * 1024;
 
 export async function s3Preflight(
   s3: { bucket: string; prefix?: string | undefined; glob: string },
   opts: { endpoint?: string | undefined; timeoutMs?: number } = {},
 ): Promise<S3PreflightResult> {
   if (!awsCredentialsAtHand(process.env, opts.endpoint)) return { check: null, warnings: [], keys: [] };
-  const { listMatchingKeys, makeS3Client } = await import('../aws/s3.js');
+  const { listMatchingKeys, makeS3Client, readObjectHead } = await import('../aws/s3.js');
   const client = await makeS3Client({ endpoint: opts.endpoint });
   const where = `s3://${s3.bucket}/${s3.prefix ?? ''}`;
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${(opts.timeoutMs ?? 10_000) / 1000} s`)), opts.timeoutMs ?? 10_000).unref());
   try {
-    const listing = await Promise.race([listMatchingKeys(client, s3.bucket, s3.prefix, s3.glob, { examples: 3, maxKeys: 100_000 }), timeout]);
+    let objects: ListedObject[] | undefined = [];
+    const listing = await Promise.race([
+      listMatchingKeys(client, s3.bucket, s3.prefix, s3.glob, {
+        examples: 3,
+        maxKeys: 100_000,
+        onKey: (key, size, etag) => {
+          if (!objects) return;
+          if (objects.length >= MAX_LISTED_OBJECTS) objects = undefined;
+          else objects.push({ key, size, ...(etag ? { etag } : {}) });
+        },
+      }),
+      timeout,
+    ]);
     const warnings: string[] = [];
     if (listing.matched === 0) {
-      warnings.push(`With your own AWS credentials, nothing under ${where} matches "${s3.glob}" (${listing.total} keys there)${listing.matchedByName > 0 ? `; the files are in sub-folders: try "**/${s3.glob.replace(/^\*\*\//, '')}"` : ''}.`);
+      warnings.push(`With your own AWS credentials: ${nothingMatches(where, s3.glob, listing, s3.prefix)}`);
     } else if (listing.matchedByName !== listing.matched) {
       warnings.push(`The glob "${s3.glob}" matches ${listing.matched} key(s) read against the key relative to the prefix, ${listing.matchedByName} against the file name only; the platform's reading is not documented: check_s3_source shows both.`);
+    }
+    const compressed = listing.compressed.warning();
+    if (compressed) warnings.push(compressed);
+    // The mean row size of the first non-empty file, for an estimate of the whole import.
+    let size: SourceSize | undefined;
+    const firstData = objects?.find((o) => o.size > 0);
+    if (listing.matched > 0 && !listing.truncated) {
+      size = { files: listing.matched, bytes: listing.bytes };
+      if (firstData && !compressed) {
+        const head = await Promise.race([readObjectHead(client, s3.bucket, firstData.key, HEAD_BYTES), timeout]).catch(() => undefined);
+        if (head) {
+          const chunks: Buffer[] = [];
+          for await (const c of head.stream) chunks.push(c as Buffer);
+          const buf = Buffer.concat(chunks);
+          const kind = compressionOfBytes(buf);
+          if (kind) warnings.push(compressionWarning(1, 1, [firstData.key], kind, 'first'));
+          else {
+            size.meanRowBytes = meanRowBytes(buf);
+            size.sampledKey = firstData.key;
+          }
+        }
+      }
     }
     return {
       check: { name: 's3_source', ok: listing.matched > 0, message: `${listing.matched} file(s), ${listing.bytes} bytes under ${where} match "${s3.glob}" (listed with your own AWS credentials)${listing.truncated ? '; more keys than were listed' : ''}` },
       warnings,
       keys: listing.examples.map((e) => e.key),
+      ...(objects && !listing.truncated ? { objects } : {}),
+      ...(size ? { size } : {}),
     };
   } catch (err) {
     return {

@@ -10,8 +10,18 @@
  *   that would be inserted.
  * - A real import counts every valid row in insertCount and every invalid one in invalidCount; a
  *   file that cannot be read ends the job in `error` after the other files were processed.
+ * - The log holds file-level notes, the first rejected rows, then one exact tally line per cause
+ *   (`cause <code>: <n> row(s), ...`; see src/import/rejections.ts).
+ * - With a state folder, every job and its history are saved in `<stateDir>/sandbox/jobs/<id>.json`
+ *   at each change of status, so that a restarted sandbox still answers for them. An import that was
+ *   running when the process stopped is run again from the start, as the platform's own jobs go on
+ *   whatever happens to the client.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { RejectionTally } from '../import/rejections.js';
+import { log } from '../log.js';
 import type { BatchRequest, MetadataSchema, StatusUpdate } from '../dfi/schemas.js';
 import { describeError } from '../errors.js';
 import { compileRowValidator } from '../csv/validate.js';
@@ -45,6 +55,7 @@ interface JobState {
   /** The first rejected rows. */
   logLines: string[];
   extraLogLines: number;
+  tally: RejectionTally;
   abort: AbortController;
 }
 
@@ -52,6 +63,14 @@ interface JobState {
 export const MAX_KEPT_JOBS = 1_000;
 /** Imports validated at once; the others wait in `created`, whatever their number. */
 export const MAX_RUNNING_IMPORTS = 2;
+
+interface SavedJob {
+  job: SandboxJob;
+  history: StatusUpdate[];
+  fileNotes: string[];
+  logLines: string[];
+  extraLogLines: number;
+}
 
 export class JobStore {
   readonly #jobs = new Map<string, JobState>();
@@ -79,6 +98,64 @@ export class JobStore {
     }
   }
 
+  /** `dir`: where jobs are saved (`<stateDir>/sandbox/jobs`); absent, they live in memory only. */
+  constructor(private readonly dir?: string) {
+    if (dir) this.#load(dir);
+  }
+
+  #load(dir: string): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).filter((n) => n.endsWith('.json'));
+    } catch {
+      return; // nothing saved yet
+    }
+    for (const name of names) {
+      try {
+        const saved = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as SavedJob;
+        if (typeof saved?.job?.id !== 'string') continue;
+        this.#jobs.set(saved.job.id, { ...saved, tally: new RejectionTally(), abort: new AbortController() });
+      } catch {
+        log('warn', `sandbox: the saved job ${name} could not be read; it is left out`);
+      }
+    }
+  }
+
+  #save(s: JobState): void {
+    if (!this.dir) return;
+    const saved: SavedJob = { job: s.job, history: s.history, fileNotes: s.fileNotes, logLines: s.logLines, extraLogLines: s.extraLogLines };
+    const file = path.join(this.dir, `${s.job.id}.json`);
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+      fs.writeFileSync(`${file}.tmp`, JSON.stringify(saved));
+      fs.renameSync(`${file}.tmp`, file);
+    } catch (err) {
+      log('warn', `sandbox: job ${s.job.id} could not be saved in ${this.dir}: ${describeError(err)}`);
+    }
+  }
+
+  /** Real imports that were running when the process stopped: to be run again. */
+  interrupted(): JobState[] {
+    return [...this.#jobs.values()].filter((s) => s.job.dryRun === false && ['created', 'running'].includes(s.job.status));
+  }
+
+  /** Ends a job in error, with the reason in its log. */
+  fail(s: JobState, why: string): void {
+    this.#note(s, why);
+    this.#setStatus(s, 'error');
+  }
+
+  /** Starts an interrupted import again from the beginning (counts and log reset). */
+  restart(s: JobState): void {
+    s.job.insertCount = 0;
+    s.job.invalidCount = 0;
+    s.fileNotes = ['the sandbox was restarted while this import ran: it was started again from the first file'];
+    s.logLines = [];
+    s.extraLogLines = 0;
+    s.tally = new RejectionTally();
+    this.#setStatus(s, 'created');
+  }
+
   get(id: string): JobState | undefined {
     return this.#jobs.get(id);
   }
@@ -88,16 +165,18 @@ export class JobStore {
     s.job.log = this.#renderLog(s);
     // Newest first, as dfipy's integration tests read it.
     s.history.unshift({ status, insertCount: s.job.insertCount, invalidCount: s.job.invalidCount, addedAt: new Date().toISOString() });
+    this.#save(s);
   }
 
   #renderLog(s: JobState): string | null {
     if (s.logLines.length === 0 && s.fileNotes.length === 0) return null;
     const more = s.extraLogLines > 0 ? [`... and ${s.extraLogLines} more rejected rows`] : [];
-    return [...s.fileNotes, ...s.logLines, ...more].join('\n');
+    return [...s.fileNotes, ...s.logLines, ...more, ...s.tally.render()].join('\n');
   }
 
-  #rejected(s: JobState, line: string): void {
-    if (s.logLines.length < MAX_LOG_LINES) s.logLines.push(line);
+  #rejected(s: JobState, file: string, line: number, why: string): void {
+    s.tally.add(file, line, why);
+    if (s.logLines.length < MAX_LOG_LINES) s.logLines.push(`${file} line ${line}: ${why}`);
     else s.extraLogLines++;
   }
 
@@ -120,7 +199,7 @@ export class JobStore {
       deletedAt: null,
       dryRun,
     };
-    const state: JobState = { job, history: [], fileNotes: [], logLines: [], extraLogLines: 0, abort: new AbortController() };
+    const state: JobState = { job, history: [], fileNotes: [], logLines: [], extraLogLines: 0, tally: new RejectionTally(), abort: new AbortController() };
     this.#setStatus(state, 'created');
     this.#jobs.set(job.id, state);
     this.#evict();
@@ -158,7 +237,7 @@ export class JobStore {
             ...(maxRows !== undefined ? { maxRows } : {}),
             signal: s.abort.signal,
             ...(store ? { store: store.target } : {}),
-            onInvalid: (line: number, why: string) => this.#rejected(s, `${file.name} line ${line}: ${why}`),
+            onInvalid: (line: number, why: string) => this.#rejected(s, file.name, line, why),
             onProgress: (valid: number, invalid: number) => {
               s.job.insertCount = base.insert + valid;
               s.job.invalidCount = base.invalid + invalid;

@@ -19,7 +19,7 @@ import { DatasetStore } from './datasets.js';
 import { HttpError, type SandboxContext, type SandboxEnv } from './http.js';
 import { JobStore } from './jobs.js';
 import { datasetRoutes } from './routes/datasets.js';
-import { importRoutes } from './routes/import.js';
+import { importRoutes, resumeInterruptedImports } from './routes/import.js';
 import { queryRoutes } from './routes/query.js';
 import { PointStore } from './store/points.js';
 import { statePath } from '../state/paths.js';
@@ -62,7 +62,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Ru
   const ctx: SandboxContext = {
     datasets,
     points,
-    jobs: new JobStore(),
+    jobs: new JobStore(statePath(stateDir, 'sandboxJobs')),
     identityId: SANDBOX_IDENTITY,
     track(p) {
       running.add(p);
@@ -93,6 +93,8 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Ru
     await next();
   });
   importRoutes(app, ctx);
+  // Imports that were running when the sandbox stopped go on, from their first file.
+  await resumeInterruptedImports(ctx);
   datasetRoutes(app, ctx);
   queryRoutes(app, ctx);
   app.notFound((c) => json(404, { message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }));

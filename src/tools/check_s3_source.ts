@@ -1,3 +1,4 @@
+import { compressionOfKey, compressionWarning, nothingMatches } from '../import/compression.js';
 import { z } from 'zod';
 import { parseS3Location } from '../aws/iam.js';
 import { invalidInput, UserFacingError } from '../errors.js';
@@ -71,12 +72,9 @@ export const checkS3Source = defineTool({
       }
       const listing = await listMatchingKeys(client, loc.bucket, loc.prefix, args.glob, { examples: 5 });
       const where = `s3://${loc.bucket}/${loc.prefix ?? ''}`;
-      if (listing.total === 0) warnings.push(`There are no keys under ${where}: check the bucket and the prefix.`);
-      else if (listing.matched === 0) {
-        warnings.push(
-          `Nothing under ${where} matches "${args.glob}" (${listing.total} keys there).${listing.matchedByName > 0 ? ` The files are in sub-folders: use "**/${args.glob.replace(/^\*\*\//, '')}" to match at any depth.` : ''}`,
-        );
-      }
+      if (listing.matched === 0) warnings.push(nothingMatches(where, args.glob, listing, loc.prefix));
+      const compressedKeys = listing.compressed.warning();
+      if (compressedKeys) warnings.push(compressedKeys);
       if (listing.matchedByName !== listing.matched) {
         warnings.push(
           `The glob reads differently against the key relative to the prefix (${listing.matched} match) and against the file name only (${listing.matchedByName} match)${listing.onlyByName.length ? `, e.g. ${listing.onlyByName.slice(0, 3).join(', ')}` : ''}. The platform's reading is not documented: use a glob on which both agree, such as "**/*.csv" for nested files.`,
@@ -90,6 +88,10 @@ export const checkS3Source = defineTool({
 
       const samples = [];
       for (const ex of listing.examples.slice(0, args.sample_files)) {
+        if (ex.size === 0) {
+          warnings.push(`${ex.key} is an empty file: nothing to sample.`);
+          continue;
+        }
         const { stream, objectSize } = await readObjectHead(client, loc.bucket, ex.key, DEFAULT_SAMPLE_BYTES);
         const sample = await sampleFromStream(stream, `s3://${loc.bucket}/${ex.key}`, DEFAULT_SAMPLE_BYTES, objectSize !== null && objectSize > DEFAULT_SAMPLE_BYTES);
         let r;
@@ -112,6 +114,9 @@ export const checkS3Source = defineTool({
           warnings: r.warnings,
         });
       }
+      // Compression the names do not say, but the first bytes do.
+      const unnamed = samples.filter((s) => s.compression !== 'none' && !compressionOfKey(s.key));
+      if (unnamed.length) warnings.push(compressionWarning(unnamed.length, samples.length, unnamed.map((s) => s.key), unnamed[0]!.compression, 'sampled'));
       const shapes = new Set(samples.map((s) => `${s.columns}|${s.delimiter}|${s.hasHeader}|${JSON.stringify(s.file_format)}`));
       if (shapes.size > 1) {
         warnings.push(`The sampled files disagree in shape (columns, delimiter, header or column map): ${samples.map((s) => `${s.key}: ${s.columns} columns`).join('; ')}. One file_format must fit every file of a batch: split the batch or fix the files.`);
@@ -120,7 +125,7 @@ export const checkS3Source = defineTool({
         listing.matched === 0
           ? ['Fix the prefix or the glob (see warnings) and check again.']
           : [
-              `${listing.matched} file(s), ${listing.bytes} bytes will be imported. Call infer_csv_format with s3_uri "s3://${loc.bucket}/${listing.examples[0]!.key}" and dataset_id for the full column map.`,
+              `${listing.matched} file(s), ${listing.bytes} bytes will be imported. Call infer_csv_format with s3_uri "s3://${loc.bucket}/${(listing.examples.find((e) => e.size > 0) ?? listing.examples[0]!).key}" and dataset_id for the full column map.`,
               'Then put_batch with the same bucket, prefix and glob, dry run first.',
             ];
       return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isTerminal, type Job, type StatusUpdate } from '../dfi/schemas.js';
 import { newestFirst } from '../import/history.js';
+import { summariseRejections, topCauses } from '../import/rejections.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 import { jobOutputSchema } from './put_batch.js';
 
@@ -27,6 +28,7 @@ export const getBatch = defineTool({
     history: z.array(z.looseObject({ status: z.string(), insertCount: z.number().optional(), invalidCount: z.number().optional() })),
     terminal: z.boolean(),
     waitedSeconds: z.number(),
+    rejections: z.looseObject({ causes: z.array(z.looseObject({ code: z.string(), count: z.number() })) }).optional(),
     nextSteps: nextStepsSchema,
   }),
   quotesUntrustedData: true,
@@ -49,13 +51,16 @@ export const getBatch = defineTool({
       // The history is a convenience; the job itself is the answer.
     }
     const terminal = isTerminal(job.status);
+    const rejections = summariseRejections(job.log, job.invalidCount);
+    const hasRejections = rejections.causes.length > 0 || rejections.fileProblems.length > 0 || rejections.unrecognised.length > 0;
+    const why = topCauses(rejections);
     const nextSteps = terminal
       ? job.status === 'finished'
-        ? [`The import finished: ${job.insertCount ?? '?'} rows inserted, ${job.invalidCount ?? '?'} invalid.${(job.invalidCount ?? 0) > 0 ? ' job.log names the first rejected rows and why.' : ''}`]
-        : [`The job ended with status "${job.status}": read job.log for the reason.`]
+        ? [`The import finished: ${job.insertCount ?? '?'} rows inserted, ${job.invalidCount ?? '?'} rejected.${(job.invalidCount ?? 0) > 0 && why ? ` Rejected: ${why} (rejections has the causes with examples).` : ''}`]
+        : [`The job ended with status "${job.status}"${why ? `: ${why}` : ''}. job.log has the platform's own words.`]
       : [`Still ${job.status} (${job.insertCount ?? 0} rows so far). Call get_batch again with wait_seconds ${MAX_WAIT_SECONDS}.`];
     // source and format were returned by put_batch; repeating them on every poll only fills the context.
     const { source: _source, format: _format, ...polled } = job;
-    return { job: polled, history, terminal, waitedSeconds: Math.round((Date.now() - started) / 100) / 10, nextSteps };
+    return { job: polled, history, terminal, ...(hasRejections ? { rejections } : {}), waitedSeconds: Math.round((Date.now() - started) / 100) / 10, nextSteps };
   },
 });

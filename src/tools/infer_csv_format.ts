@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compressionOfKey, compressionWarning, nothingMatches } from '../import/compression.js';
 import { invalidInput, UserFacingError } from '../errors.js';
 import { inferCsvFormat } from '../csv/infer.js';
 import { DEFAULT_SAMPLE_BYTES, MAX_SAMPLE_BYTES, sampleFromPath, sampleFromStream, sampleFromText } from '../csv/sample.js';
@@ -11,21 +12,21 @@ async function sampleFromS3(uri: string, glob: string | undefined, maxBytes: num
   const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(uri)!;
   const bucket = m[1]!;
   let key = m[2] ?? '';
-  const { listMatchingKeys, makeS3Client, readObjectHead } = await import('../aws/s3.js');
+  const { emptyObject, listMatchingKeys, makeS3Client, readObjectHead } = await import('../aws/s3.js');
   const client = await makeS3Client({ endpoint });
   try {
     if (glob !== undefined || key === '' || key.endsWith('/')) {
-      const listing = await listMatchingKeys(client, bucket, key || undefined, glob ?? '**/*', { examples: 1, maxKeys: 100_000 });
-      const first = listing.examples[0];
+      // The first matching key that holds data (not a _SUCCESS marker).
+      let first: string | undefined;
+      const listing = await listMatchingKeys(client, bucket, key || undefined, glob ?? '**/*', { examples: 1, maxKeys: 100_000, onKey: (k, size) => void (first === undefined && size > 0 && (first = k)) });
       if (!first) {
-        throw invalidInput(
-          `nothing under ${uri} matches ${JSON.stringify(glob ?? '**/*')} (${listing.total} keys there).`,
-          listing.matchedByName > 0 ? 'The files are in sub-folders: use a glob such as "**/*.csv".' : 'Check the prefix and the glob.',
-        );
+        if (listing.matched > 0) throw invalidInput(`every key under ${uri} that matches ${JSON.stringify(glob ?? '**/*')} is an empty file: nothing to sample.`, 'Check the prefix: the data files are elsewhere (check_s3_source lists the keys).');
+        throw invalidInput(nothingMatches(uri, glob ?? '**/*', listing, key || undefined), 'Fix the prefix or the glob.');
       }
-      key = first.key;
+      key = first;
     }
     const { stream, objectSize } = await readObjectHead(client, bucket, key, maxBytes);
+    if (objectSize === 0) throw emptyObject(bucket, key);
     return await sampleFromStream(stream, `s3://${bucket}/${key}`, maxBytes, objectSize !== null && objectSize > maxBytes);
   } finally {
     client.destroy();
@@ -108,7 +109,7 @@ export const inferCsvFormatTool = defineTool({
           : args.url !== undefined
             ? await (await import('../net/fetch-sample.js')).sampleFromUrl(args.url, { maxBytes, allowPrivate: ctx.config.allowPrivateUrls, signal: ctx.signal })
             : await sampleFromS3(args.s3_uri!, args.glob, maxBytes, ctx.config.s3Endpoint);
-    if (sample.text.trim() === '') throw invalidInput(`${sample.origin} is empty.`, 'Give a file or sample with at least one data row.');
+    if (sample.text.trim() === '') throw new UserFacingError('empty_file', `${sample.origin} is an empty file: nothing to sample.`, { hint: 'Give a file or sample with at least one data row.' });
 
     let metadataSchema: MetadataSchema | undefined;
     const extraWarnings: string[] = [];
@@ -142,6 +143,11 @@ export const inferCsvFormatTool = defineTool({
     }
     if (proposal) nextSteps.push(...preparationSteps(proposal));
     else nextSteps.push('Run put_batch with this file_format and dry_run true to check it against the files.');
+    const compressed = sample.compression !== 'none' ? sample.compression : compressionOfKey(sample.origin);
+    if (compressed) {
+      extraWarnings.push(compressionWarning(1, 1, [sample.origin], compressed, 'sampled'));
+      nextSteps.unshift('The file is compressed: the sample was decompressed to read it, but the importer reads files as they are. Decompress the files to plain CSV before put_batch.');
+    }
     return {
       ...result,
       ...(where ? { where: { readings: where.readings, ...(where.picture ? { picture: where.picture } : {}) } } : {}),

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { UserFacingError } from '../errors.js';
+import { invalidInput, UserFacingError } from '../errors.js';
+import { ledgerUrl, type LedgerSource } from '../import/ledger.js';
+import { alreadyImported, countingImports, describeEarlier, earlierImports, ledgerFor } from '../import/repeats.js';
+import { dryRunVerdict, type SourceSize, type Verdict } from '../import/verdict.js';
+import { topCauses } from '../import/rejections.js';
+import { CompressionCount } from '../import/compression.js';
+import type { ListedObject } from '../aws/presign-limits.js';
 import { buildBatchRequest, MAX_URLS, type SourceArgs } from '../import/preflight.js';
 import { s3Preflight } from '../import/s3-preflight.js';
 import { rolePreflight } from '../import/role-preflight.js';
@@ -93,6 +99,8 @@ export const putBatch = defineTool({
         .default(true)
         .describe('true: check 100 rows per file; N: N rows; false: import'),
       confirmation: z.string().max(200).optional().describe("with dry_run false: the dry run's confirmation.token"),
+      reimport: z.boolean().optional().describe('import again files already imported into this dataset'),
+      only_new: z.boolean().optional().describe('only files not yet imported (s3_presigned, urls)'),
     })
     .strict(),
   output: z.object({
@@ -108,6 +116,10 @@ export const putBatch = defineTool({
     confirmation: z
       .object({ token: z.string(), expiresAt: z.string() })
       .optional(),
+    verdict: z.looseObject({ code: z.string(), checked: z.looseObject({ label: z.string() }) }).optional(),
+    rejections: z.looseObject({ causes: z.array(z.looseObject({ code: z.string(), count: z.number() })) }).optional(),
+    alreadyImported: z.array(z.looseObject({ batchId: z.string().nullable(), status: z.string() })).optional(),
+    skipped: z.looseObject({ files: z.number() }).optional(),
     nextSteps: nextStepsSchema,
   }),
   quotesUntrustedData: true,
@@ -121,24 +133,75 @@ export const putBatch = defineTool({
         hint: 'Ask the operator to restart the server without --read-only (DFI_READ_ONLY) to import.',
       });
     }
+    if (args.only_new && args.reimport) throw invalidInput('only_new and reimport contradict each other.', 'Pass only_new true to skip the files already imported, or reimport true to import them again; not both.');
+    if (args.only_new && args.source.s3) {
+      throw invalidInput(
+        'only_new cannot pick files on the IAM-role route: the platform reads every file under the prefix that the glob matches.',
+        'Use source.s3_presigned with only_new (the server lists the files and sends only the new ones), or narrow the prefix or glob to the new files.',
+      );
+    }
     const dataset = await ctx.client.getDataset(args.dataset_id);
+    const ledger = ledgerFor(ctx.config);
+    const live = async (batchId: string) => (await ctx.client.getBatch(batchId)).status;
+    const counting = await countingImports(ledger, args.dataset_id, live);
     // The presigned route: fresh URLs every call, but the same source for the gate.
     let presigned: Presigned | undefined;
     let sourceArgs = args.source as SourceArgs;
+    let ledgerSource: LedgerSource;
     if (args.source.s3_presigned) {
       const ps = args.source.s3_presigned;
       const loc = parseS3Location(ps.bucket, ps.prefix);
+      ledgerSource = { route: 's3_presigned', bucket: loc.bucket, prefix: loc.prefix ?? '', glob: ps.glob };
+      const src = ledgerSource;
       const { presignMatchingKeys } = await import('../aws/presign.js');
-      presigned = await presignMatchingKeys({ ...ps, bucket: loc.bucket, prefix: loc.prefix, expiresIn: ps.expires_in, endpoint: ctx.config.s3Endpoint });
+      presigned = await presignMatchingKeys({
+        ...ps,
+        bucket: loc.bucket,
+        prefix: loc.prefix,
+        expiresIn: ps.expires_in,
+        endpoint: ctx.config.s3Endpoint,
+        ...(args.only_new ? { keep: (o: ListedObject) => !alreadyImported(counting, { datasetId: args.dataset_id, source: src }, o) } : {}),
+      });
+      if (presigned.urls.length === 0) {
+        throw new UserFacingError('nothing_new', `every file under s3://${loc.bucket}/${loc.prefix ?? ''} that matches "${ps.glob}" was already imported into ${args.dataset_id} (${presigned.skipped.length} file(s)); nothing was sent.`, {
+          hint: 'list_imports shows the earlier imports. To import them again, pass reimport true instead of only_new.',
+        });
+      }
       sourceArgs = { urls: presigned.urls };
+    } else if (args.source.urls) {
+      const all = args.source.urls;
+      const keep = args.only_new ? all.filter((u) => !alreadyImported(counting, { datasetId: args.dataset_id, source: { route: 'urls', urls: [ledgerUrl(u)] } }, { key: ledgerUrl(u), size: 0 })) : all;
+      if (keep.length === 0) {
+        throw new UserFacingError('nothing_new', `every URL was already imported into ${args.dataset_id}; nothing was sent.`, { hint: 'list_imports shows the earlier imports. To import them again, pass reimport true instead of only_new.' });
+      }
+      sourceArgs = { urls: keep };
+      ledgerSource = { route: 'urls', urls: keep.map(ledgerUrl) };
+    } else {
+      const s3 = args.source.s3!;
+      const loc = parseS3Location(s3.bucket, s3.prefix);
+      ledgerSource = { route: 's3', bucket: loc.bucket, prefix: loc.prefix ?? '', glob: s3.glob, roleArn: s3.role_arn };
     }
     const { request, preflight } = buildBatchRequest(args.dataset_id, sourceArgs, args.file_format, dataset);
     const gateKey = presigned
       ? { datasetId: request.datasetId, format: request.format, source: { s3_presigned: { bucket: args.source.s3_presigned!.bucket, prefix: args.source.s3_presigned!.prefix ?? '', glob: args.source.s3_presigned!.glob, keys: presigned.keys } } }
       : request;
     if (presigned) preflight.warnings.push(...presigned.warnings);
-    // A dry run of an S3 source: check it with the person's own credentials too, when they are at hand.
-    if (!real && 's3' in request.source) {
+    // The objects this import reads, when listed with the person's credentials; and the source's size.
+    let objects: ListedObject[] | undefined = presigned?.objects;
+    let size: SourceSize | undefined = presigned ? { files: presigned.objects.length, bytes: presigned.bytes } : undefined;
+    if (presigned) {
+      const c = new CompressionCount();
+      for (const k of presigned.keys) c.add(k);
+      const w = c.warning();
+      if (w) preflight.warnings.push(w);
+    } else if ('urls' in request.source) {
+      const c = new CompressionCount();
+      for (const u of request.source.urls) c.add(ledgerUrl(u));
+      const w = c.warning();
+      if (w) preflight.warnings.push(w);
+    }
+    // An S3 source: check it with the person's own credentials too, when they are at hand.
+    if ('s3' in request.source) {
       const found = await s3Preflight(request.source.s3, { endpoint: ctx.config.s3Endpoint });
       if (found.check) preflight.checks.push(found.check);
       preflight.warnings.push(...found.warnings);
@@ -156,6 +219,16 @@ export const putBatch = defineTool({
       });
       preflight.checks.push(...role.checks);
       preflight.warnings.push(...role.warnings);
+      objects = found.objects;
+      size = found.size;
+    }
+    const planned = { datasetId: args.dataset_id, source: ledgerSource, ...(objects ? { objects } : {}) };
+    const earlier = args.reimport ? [] : earlierImports(counting, planned);
+    const alreadyImportedOut = earlier.map((e) => ({ batchId: e.entry.batchId ?? null, status: e.status, at: e.entry.at, files: e.objects === 'source' ? ('same source' as const) : e.objects.length }));
+    if (!real && earlier.length) {
+      preflight.warnings.push(
+        `Files of this source were already imported into ${args.dataset_id}: ${describeEarlier(earlier)}. The real import will be refused unless you pass ${args.source.s3 ? 'reimport true (or narrow the prefix to the new files)' : 'only_new true (only the new files) or reimport true (again)'}.`,
+      );
     }
 
     if (real) {
@@ -176,6 +249,12 @@ export const putBatch = defineTool({
           });
         }
         finding = gate.finding;
+      }
+      // The ledger: files already imported into this dataset are not imported again unless asked.
+      if (earlier.length) {
+        throw new UserFacingError('already_imported', `the import was not sent: it would import files already imported into ${args.dataset_id}: ${describeEarlier(earlier)}.`, {
+          hint: `${args.source.s3 ? 'On the IAM-role route the platform reads the whole prefix: narrow the prefix or glob to the new files, or use source.s3_presigned with only_new true (after a dry run with it). ' : 'Dry-run again with only_new true to import only the files not yet imported. '}To import the same files again (duplicate rows), pass reimport true with the same confirmation. list_imports shows the earlier imports.`,
+        });
       }
       // An extra, never the only gate: where the client can ask the person, ask.
       if (ctx.askPerson) {
@@ -198,9 +277,18 @@ export const putBatch = defineTool({
       preflight.warnings.push('confirmation is only used with dry_run false; it was ignored.');
     }
 
+    // The ledger: the intent before the request, the outcome after (crash-safe; see src/import/ledger.ts).
+    const intent = real ? ledger.recordIntent({ ...planned, format: request.format.csv }) : undefined;
     let job;
     try {
       job = await ctx.client.putBatch(request, dryRun);
+      if (intent) ledger.recordOutcome(intent, 'sent', { batchId: job.id });
+    } catch (err) {
+      if (intent) {
+        const refused = err instanceof UserFacingError && err.status !== undefined && err.status >= 400 && err.status < 500;
+        ledger.recordOutcome(intent, refused ? 'refused' : 'unknown', { detail: err instanceof Error ? err.message.slice(0, 300) : 'unknown error' });
+      }
+      throw err;
     } finally {
       // A token confirms one attempt: after an unknown outcome, nobody should resend blindly.
       if (real && args.confirmation && !ctx.config.allowUnconfirmedImports) ctx.confirmations.consume(args.confirmation);
@@ -208,17 +296,23 @@ export const putBatch = defineTool({
 
     const nextSteps: string[] = [];
     let confirmation: { token: string; expiresAt: string } | undefined;
+    let verdict: Verdict | undefined;
     if (!real) {
-      const ok = job.status.toLowerCase() === 'success';
-      if (ok) {
-        confirmation = ctx.confirmations.issue(gateKey, job.id, `${job.insertCount ?? '?'} valid and ${job.invalidCount ?? '?'} invalid rows among those checked`);
+      const files = presigned ? presigned.urls.length : 'urls' in request.source ? request.source.urls.length : (size?.files ?? objects?.length);
+      verdict = dryRunVerdict(job, { files, size });
+      const why = topCauses(verdict.rejections);
+      if (verdict.confirm) {
+        confirmation = ctx.confirmations.issue(gateKey, job.id, verdict.checked.label);
+        nextSteps.push(`The dry run found rows to insert: ${verdict.checked.label}${verdict.estimate ? `; ${verdict.estimate.label}` : ''}. Show the person these counts${verdict.checked.invalid ? ' and the rejections by cause' : ''}.`);
+        if (verdict.warning) nextSteps.push(`Warn the person: ${verdict.warning}`);
+        nextSteps.push(`If they approve, call put_batch again with the same dataset_id, source and file_format, dry_run: false and confirmation: "${confirmation.token}" (valid until ${confirmation.expiresAt}).`);
+      } else if (verdict.code === 'no_row_would_be_inserted') {
         nextSteps.push(
-          `The dry run succeeded (${job.insertCount ?? '?'} rows would be inserted, ${job.invalidCount ?? '?'} invalid among the rows checked). Show the person these counts and the log.`,
-          `If they approve, call put_batch again with the same dataset_id, source and file_format, dry_run: false and confirmation: "${confirmation.token}" (valid until ${confirmation.expiresAt}).`,
+          `No checked row would be inserted (${verdict.checked.label}), so there is nothing to confirm: ${why || 'see job.log'}.`,
+          'Fix the file_format (infer_csv_format proposes one) or convert the files to what the importer reads (epoch-millisecond times, decimal degrees, the enum values), then dry-run again.',
         );
-        if ((job.invalidCount ?? 0) > 0) nextSteps.splice(1, 0, 'Some rows are invalid: read job.log; fix the file_format if it is the cause, otherwise those rows will be skipped.');
       } else {
-        nextSteps.push(`The dry run answered "${job.status}": read job.log, fix the source or file_format, and dry-run again.`);
+        nextSteps.push(`The dry run answered "${job.status}"${why ? `: ${why}` : ''}. Fix the source or file_format and dry-run again.`);
       }
     } else {
       nextSteps.push(
@@ -230,9 +324,18 @@ export const putBatch = defineTool({
     if (presigned) {
       nextSteps.push(`${presigned.urls.length} file(s) were presigned; the URLs work until ${presigned.expiresAt}: the import must have fetched every file by then.`);
     }
+    if (presigned?.skipped.length) nextSteps.push(`only_new: ${presigned.skipped.length} file(s) already imported into ${args.dataset_id} were left out.`);
     return {
       job: maskSourceQueries(job),
       preflight,
+      ...(verdict
+        ? {
+            verdict: { code: verdict.code, checked: verdict.checked, rejectedShare: verdict.rejectedShare, ...(verdict.estimate ? { estimate: verdict.estimate } : {}), ...(verdict.warning ? { warning: verdict.warning } : {}) },
+            ...(verdict.rejections.causes.length || verdict.rejections.fileProblems.length || verdict.rejections.unrecognised.length ? { rejections: verdict.rejections } : {}),
+          }
+        : {}),
+      ...(alreadyImportedOut.length ? { alreadyImported: alreadyImportedOut } : {}),
+      ...(presigned?.skipped.length ? { skipped: { files: presigned.skipped.length, firstKeys: presigned.skipped.slice(0, 5).map((o) => o.key) } } : {}),
       ...(presigned ? { presigned: { files: presigned.urls.length, bytes: presigned.bytes, expiresAt: presigned.expiresAt, firstKeys: presigned.keys.slice(0, 5) } } : {}),
       ...(confirmation ? { confirmation } : {}),
       nextSteps,

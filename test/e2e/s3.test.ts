@@ -62,7 +62,7 @@ describe('check_s3_source against a real S3-compatible server', () => {
   it('says when nothing matches, and suggests **/ for nested files', async () => {
     const r = structured(await mcp.call('check_s3_source', { bucket: 'acme-trips', prefix: 'trips/2024/', glob: '*.csv', sample_files: 0 }));
     expect(r.keys.matched).toBe(0);
-    expect(r.warnings.join('\n')).toMatch(/Nothing under s3:\/\/acme-trips\/trips\/2024\/ matches "\*.csv" \(3 keys there\).*use "\*\*\/\*.csv"/);
+    expect(r.warnings.join('\n')).toMatch(/Nothing under s3:\/\/acme-trips\/trips\/2024\/ matches "\*.csv" \(3 key\(s\) there, e\.g\. trips\/2024\/01\/a\.csv, .*\)\. The glob "\*\*\/\*.csv" would match the files in sub-folders/);
     expect(r.nextSteps[0]).toMatch(/Fix the prefix or the glob/);
   });
 
@@ -102,7 +102,7 @@ describe('infer_csv_format from S3', () => {
 
   it('says clearly when the glob matches nothing', async () => {
     const r = await mcp.call('infer_csv_format', { s3_uri: 's3://acme-trips/trips/', glob: '*.parquet' });
-    expect(text(r)).toMatch(/nothing under s3:\/\/acme-trips\/trips\/ matches "\*.parquet"/);
+    expect(text(r)).toMatch(/Nothing under s3:\/\/acme-trips\/trips\/ matches "\*.parquet" \(5 key\(s\) there, e\.g\. .*\)\. The glob "\*\*\/\*\.csv" would match them/);
   });
 });
 
@@ -133,7 +133,7 @@ describe("put_batch's S3 preflight", () => {
       }),
     );
     expect(r.preflight.checks).toContainEqual(expect.objectContaining({ name: 's3_source', ok: false }));
-    expect(r.preflight.warnings.join('\n')).toMatch(/nothing under s3:\/\/acme-trips\/trips\/ matches "2024\.csv" \(5 keys there\)/);
+    expect(r.preflight.warnings.join('\n')).toMatch(/With your own AWS credentials: Nothing under s3:\/\/acme-trips\/trips\/ matches "2024\.csv" \(5 key\(s\) there, e\.g\. /);
     expect(r.job.status).toBe('error'); // and the sandbox agrees
   });
 });

@@ -18,6 +18,7 @@ describe('the tool contract', () => {
         'put_batch',
         'get_batch',
         'abort_batch',
+        'list_imports',
         'check_import',
         'add_enum_values',
         'list_datasets',

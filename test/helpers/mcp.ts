@@ -7,6 +7,8 @@ import { serverEnv } from './env.js';
 export interface McpSession {
   client: Client;
   stderr(): string;
+  /** The server process's id (to kill it as a crash would). */
+  pid: number | null;
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   close(): Promise<void>;
 }
@@ -21,6 +23,7 @@ export async function startMcp(args: string[] = ['--sandbox'], env: Record<strin
   return {
     client,
     stderr: () => chunks.join(''),
+    pid: transport.pid,
     call: async (name, a = {}) => (await client.callTool({ name, arguments: a }, undefined, { timeout: 60_000 })) as CallToolResult,
     close: () => client.close(),
   };

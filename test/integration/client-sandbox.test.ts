@@ -84,7 +84,10 @@ describe('the client against the sandbox', () => {
     expect(created.status).toBe('created');
     const job = await waitTerminal(created.id);
     expect(job).toMatchObject({ status: 'finished', insertCount: BUNDLED.rows - BUNDLED.invalid, invalidCount: BUNDLED.invalid });
-    expect(String(job.log).split('\n')).toHaveLength(BUNDLED.invalid);
+    const lines = String(job.log).split('\n');
+    // One line per rejected row, then one exact tally line per cause.
+    expect(lines.filter((l) => !l.startsWith('cause '))).toHaveLength(BUNDLED.invalid);
+    expect(lines.filter((l) => l.startsWith('cause ')).reduce((n, l) => n + Number(/: (\d+) row/.exec(l)![1]), 0)).toBe(BUNDLED.invalid);
     const history = await client.getBatchStatus(created.id);
     expect(history.map((h) => h.status)).toEqual(['finished', 'running', 'created']);
   });

@@ -67,6 +67,33 @@ function segmentSpec(body: BatchRequest, d: SandboxDataset, batchId: string): Se
   };
 }
 
+function filesOf(ctx: SandboxContext, body: BatchRequest, signal: AbortSignal) {
+  return () =>
+    's3' in body.source
+      ? ctx.s3Endpoint
+        ? listRemoteS3Files(ctx.s3Endpoint, body.source.s3.bucket, body.source.s3.prefix, body.source.s3.glob)
+        : listS3Files(ctx.s3Root, body.source.s3.bucket, body.source.s3.prefix, body.source.s3.glob)
+      : Promise.resolve(urlFiles(body.source.urls, { allowPrivate: ctx.allowPrivateUrls === true, signal }));
+}
+
+/** Real imports that were running when the sandbox stopped (saved in the state folder): run again from their first file. */
+export async function resumeInterruptedImports(ctx: SandboxContext): Promise<void> {
+  for (const state of ctx.jobs.interrupted()) {
+    const body = { datasetId: state.job.datasetId, source: state.job.source, format: state.job.format } as BatchRequest;
+    ctx.jobs.restart(state);
+    let d;
+    try {
+      d = dataset(ctx, body.datasetId);
+    } catch {
+      ctx.jobs.fail(state, `dataset ${body.datasetId} no longer exists`);
+      continue;
+    }
+    const schema = d.dataDescription?.metadataSchema ?? {};
+    const pending = await ctx.points.begin(instanceKey(d), segmentSpec(body, d, state.job.id));
+    ctx.track(new Promise<void>((r) => setImmediate(r)).then(() => ctx.jobs.run(state, filesOf(ctx, body, state.abort.signal), schema, pending)));
+  }
+}
+
 export function importRoutes(app: Hono<SandboxEnv>, ctx: SandboxContext): void {
   const job = (id: string) => {
     const j = ctx.jobs.get(id);
@@ -88,12 +115,7 @@ export function importRoutes(app: Hono<SandboxEnv>, ctx: SandboxContext): void {
     if (!permissionsOf(d, ctx.identityId).write) throw new HttpError(403, `no write permission on dataset ${d.id}`);
     checkBatch(body, d);
     const state = ctx.jobs.create(body, dryRun);
-    const files = () =>
-      's3' in body.source
-        ? ctx.s3Endpoint
-          ? listRemoteS3Files(ctx.s3Endpoint, body.source.s3.bucket, body.source.s3.prefix, body.source.s3.glob)
-          : listS3Files(ctx.s3Root, body.source.s3.bucket, body.source.s3.prefix, body.source.s3.glob)
-        : Promise.resolve(urlFiles(body.source.urls, { allowPrivate: ctx.allowPrivateUrls === true, signal: state.abort.signal }));
+    const files = filesOf(ctx, body, state.abort.signal);
     const schema = d.dataDescription?.metadataSchema ?? {};
     if (dryRun !== false) {
       // The caller gave up (a timeout, a retry, a cancelled call): stop reading its files.

@@ -1,0 +1,225 @@
+/**
+ * The import ledger: every real import this server sends, kept in the state folder
+ * (`<stateDir>/ledger/imports.jsonl`), so that the same files are not imported twice into one dataset,
+ * also across restarts and chats.
+ *
+ * Crash-safe by construction: one append-only JSON Lines file, each event one line written with a
+ * single append and fsync'd. The intent is written before the request is sent; the outcome (sent,
+ * unknown, refused) after. An intent without an outcome (the process died in between) reads as
+ * "outcome unknown". A torn last line is skipped. Nothing in it is a secret: URLs are kept without
+ * their query strings, and presigned URLs never.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { UserFacingError } from '../errors.js';
+import { statePath } from '../state/paths.js';
+import type { ListedObject } from '../aws/presign-limits.js';
+import { globMatcher } from '../aws/s3-names.js';
+
+export const LEDGER_FILE = 'imports.jsonl';
+
+/** What an import read: the objects when they were listed, otherwise the source's description. */
+export type LedgerSource =
+  | { route: 's3'; bucket: string; prefix: string; glob: string; roleArn: string }
+  | { route: 's3_presigned'; bucket: string; prefix: string; glob: string }
+  | { route: 'urls'; urls: string[] };
+
+export type LedgerOutcome = 'sent' | 'unknown' | 'refused';
+
+export interface LedgerEntry {
+  id: string;
+  /** "sandbox" or the platform's origin: imports into one backend never count against another. */
+  backend: string;
+  datasetId: string;
+  at: string;
+  source: LedgerSource;
+  /** Listed with the person's own credentials (presigned route, or the dry run's listing); absent otherwise. */
+  objects?: ListedObject[];
+  /** Column map as sent (wire names). */
+  format: Record<string, number>;
+  outcome: LedgerOutcome;
+  batchId?: string;
+  /** Why the outcome is unknown or refused. */
+  detail?: string;
+  outcomeAt?: string;
+}
+
+type Event =
+  | ({ type: 'intent' } & Omit<LedgerEntry, 'outcome' | 'batchId' | 'detail' | 'outcomeAt'>)
+  | { type: 'outcome'; id: string; at: string; outcome: LedgerOutcome; batchId?: string; detail?: string };
+
+/** A URL as the ledger keeps it: without its query string (presigned signatures) or fragment. */
+export function ledgerUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return u.replace(/[?#].*$/, '');
+  }
+}
+
+/** The identity of one object for "already imported": key and ETag when both sides know it. */
+function sameObject(a: ListedObject, b: ListedObject): boolean {
+  return a.key === b.key && (a.etag === undefined || b.etag === undefined || a.etag === b.etag);
+}
+
+/** Do two S3 locations overlap (one prefix inside the other, same bucket)? */
+function prefixesOverlap(a: { bucket: string; prefix: string }, b: { bucket: string; prefix: string }): boolean {
+  return a.bucket === b.bucket && (a.prefix.startsWith(b.prefix) || b.prefix.startsWith(a.prefix));
+}
+
+/** What a new import would read, for the overlap check. */
+export interface PlannedImport {
+  datasetId: string;
+  source: LedgerSource;
+  objects?: ListedObject[] | undefined;
+}
+
+export interface Overlap {
+  entry: LedgerEntry;
+  /** The objects both imports read, when both were listed; otherwise the whole source overlaps. */
+  objects: ListedObject[] | 'source';
+}
+
+/** The keys of a planned import compared with an earlier one: undefined when they do not overlap. */
+export function overlapWith(planned: PlannedImport, earlier: LedgerEntry): Overlap | undefined {
+  if (earlier.datasetId !== planned.datasetId) return undefined;
+  const p = planned.source;
+  const e = earlier.source;
+  if (p.route === 'urls' || e.route === 'urls') {
+    const mine = p.route === 'urls' ? p.urls : undefined;
+    const theirs = e.route === 'urls' ? e.urls : undefined;
+    if (mine && theirs) {
+      const set = new Set(theirs);
+      const both = mine.filter((u) => set.has(u));
+      return both.length ? { entry: earlier, objects: both.map((key) => ({ key, size: 0 })) } : undefined;
+    }
+    // A URL list against an S3 source: the same object when the URL names the bucket and key.
+    const urls = mine ?? theirs!;
+    const s3 = (mine ? e : p) as Extract<LedgerSource, { bucket: string }>;
+    const listed = mine ? earlier.objects : planned.objects;
+    const both = urls.filter((u) => {
+      const key = s3KeyOfUrl(u, s3.bucket);
+      return key !== undefined && (listed ? listed.some((o) => o.key === key) : key.startsWith(s3.prefix));
+    });
+    return both.length ? { entry: earlier, objects: both.map((key) => ({ key, size: 0 })) } : undefined;
+  }
+  if (planned.objects && earlier.objects) {
+    const both = planned.objects.filter((o) => earlier.objects!.some((x) => sameObject(o, x)));
+    return both.length ? { entry: earlier, objects: both } : undefined;
+  }
+  if (!prefixesOverlap(p, e)) return undefined;
+  const listed = planned.objects ?? earlier.objects;
+  if (listed) {
+    // One side was listed: its keys under the other's prefix overlap.
+    const other = planned.objects ? e : p;
+    const matches = globMatcher(other.glob);
+    const both = listed.filter((o) => o.key.startsWith(other.prefix) && matches(o.key.slice(other.prefix.length)));
+    return both.length ? { entry: earlier, objects: both } : undefined;
+  }
+  return { entry: earlier, objects: 'source' };
+}
+
+/** The key of a virtual-hosted or path-style S3 URL in `bucket`, or undefined. */
+function s3KeyOfUrl(u: string, bucket: string): string | undefined {
+  try {
+    const url = new URL(u);
+    const p = decodeURIComponent(url.pathname);
+    if (url.hostname.startsWith(`${bucket}.`)) return p.slice(1);
+    if (p.startsWith(`/${bucket}/`)) return p.slice(bucket.length + 2);
+  } catch {
+    // not a URL
+  }
+  return undefined;
+}
+
+export class ImportLedger {
+  readonly file: string;
+
+  constructor(
+    stateDir: string,
+    readonly backend: string,
+  ) {
+    this.file = path.join(statePath(stateDir, 'ledger'), LEDGER_FILE);
+  }
+
+  #append(event: Event): void {
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      const fd = fs.openSync(this.file, 'a', 0o600);
+      try {
+        fs.writeSync(fd, `${JSON.stringify(event)}\n`);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (err) {
+      throw new UserFacingError('ledger_unwritable', `the import could not be recorded in the import ledger (${this.file}): ${(err as Error).message}. Nothing was sent.`, {
+        hint: 'Make the state folder writable, or choose another with --state-dir (DFI_STATE_DIR).',
+      });
+    }
+  }
+
+  /** Every entry of this backend, oldest first. A torn or foreign line is skipped. */
+  entries(): LedgerEntry[] {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new UserFacingError('ledger_unreadable', `the import ledger (${this.file}) could not be read: ${(err as Error).message}.`, {
+        hint: 'Check the state folder (--state-dir, DFI_STATE_DIR) and its permissions.',
+      });
+    }
+    const byId = new Map<string, LedgerEntry>();
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      let ev: Event;
+      try {
+        ev = JSON.parse(line) as Event;
+      } catch {
+        continue; // a line torn by a crash
+      }
+      if (ev.type === 'intent') {
+        if (ev.backend !== this.backend) continue;
+        const { type: _t, ...rest } = ev;
+        byId.set(ev.id, { ...rest, outcome: 'unknown', detail: 'the server stopped before the outcome was recorded' });
+      } else if (ev.type === 'outcome') {
+        const e = byId.get(ev.id);
+        if (!e) continue;
+        e.outcome = ev.outcome;
+        e.outcomeAt = ev.at;
+        if (ev.batchId) e.batchId = ev.batchId;
+        if (ev.detail) e.detail = ev.detail;
+        else delete e.detail;
+      }
+    }
+    return [...byId.values()];
+  }
+
+  /** Writes the intent, before the request is sent. Returns the entry's id. */
+  recordIntent(planned: PlannedImport & { format: Record<string, number> }): string {
+    const id = randomUUID();
+    this.#append({
+      type: 'intent',
+      id,
+      backend: this.backend,
+      datasetId: planned.datasetId,
+      at: new Date().toISOString(),
+      source: planned.source,
+      ...(planned.objects ? { objects: planned.objects } : {}),
+      format: planned.format,
+    });
+    return id;
+  }
+
+  /** Writes the outcome, after the request. Never throws: the import was already sent. */
+  recordOutcome(id: string, outcome: LedgerOutcome, extra: { batchId?: string; detail?: string } = {}): void {
+    try {
+      this.#append({ type: 'outcome', id, at: new Date().toISOString(), outcome, ...extra });
+    } catch {
+      // The intent stays: it reads as "outcome unknown", which is the truth.
+    }
+  }
+}
