@@ -28,7 +28,7 @@ export const getBatch = defineTool({
     history: z.array(z.looseObject({ status: z.string(), insertCount: z.number().optional(), invalidCount: z.number().optional() })),
     terminal: z.boolean(),
     waitedSeconds: z.number(),
-    rejections: z.looseObject({ causes: z.array(z.looseObject({ code: z.string(), count: z.number() })) }).optional(),
+    rejections: z.looseObject({}).optional(),
     nextSteps: nextStepsSchema,
   }),
   quotesUntrustedData: true,

@@ -16,15 +16,15 @@ export const listImports = defineTool({
   name: 'list_imports',
   title: 'Imports sent from this machine',
   description:
-    "The real imports sent from this machine (kept across restarts), newest first, with each batch's live status and files. To find an earlier batch_id, or before importing again. Example: {\"dataset_id\": \"gs.dataset-1\"}",
+    'The imports sent from this machine (kept across restarts), newest first, with live status and files: to find a batch_id, or before importing again. Example: {"dataset_id": "gs.dataset-1"}',
   input: z
     .object({
-      dataset_id: z.string().min(1).max(200).optional().describe('only the imports into this dataset'),
-      limit: z.number().int().min(1).max(MAX_LISTED).optional().describe(`how many (default ${DEFAULT_LISTED}, at most ${MAX_LISTED})`),
+      dataset_id: z.string().min(1).max(200).optional(),
+      limit: z.number().int().min(1).max(MAX_LISTED).optional().describe(`default ${DEFAULT_LISTED}`),
     })
     .strict(),
   output: z.object({
-    imports: z.array(z.looseObject({ datasetId: z.string(), sentAt: z.string(), batchId: z.string().nullable(), outcome: z.string(), status: z.string() })),
+    imports: z.array(z.looseObject({ batchId: z.string().nullable(), status: z.string() })),
     more: z.boolean(),
     ledger: z.string(),
     nextSteps: nextStepsSchema,

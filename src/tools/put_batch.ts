@@ -116,10 +116,10 @@ export const putBatch = defineTool({
     confirmation: z
       .object({ token: z.string(), expiresAt: z.string() })
       .optional(),
-    verdict: z.looseObject({ code: z.string(), checked: z.looseObject({ label: z.string() }) }).optional(),
-    rejections: z.looseObject({ causes: z.array(z.looseObject({ code: z.string(), count: z.number() })) }).optional(),
-    alreadyImported: z.array(z.looseObject({ batchId: z.string().nullable(), status: z.string() })).optional(),
-    skipped: z.looseObject({ files: z.number() }).optional(),
+    verdict: z.looseObject({ code: z.string() }).optional(),
+    rejections: z.looseObject({}).optional(),
+    alreadyImported: z.array(z.looseObject({})).optional(),
+    skipped: z.looseObject({}).optional(),
     nextSteps: nextStepsSchema,
   }),
   quotesUntrustedData: true,

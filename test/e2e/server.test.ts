@@ -41,7 +41,7 @@ describe('the tool contract', () => {
       expect(ann.prepare_files!.readOnlyHint).toBe(false);
       expect(ann.check_import!.readOnlyHint).toBe(true);
       expect(ann.add_enum_values!.readOnlyHint).toBe(false);
-      // 14 tools, about 2 KB each (check_import and add_enum_values: 2.7 KB together).
+      // 15 tools, about 2 KB each (check_import and add_enum_values: 2.7 KB together).
       expect(JSON.stringify(tools).length).toBeLessThan(32 * 1024);
       expect(tools).toMatchSnapshot();
     } finally {
@@ -99,7 +99,7 @@ describe('the prebuilt tools/list payload (npm run build)', () => {
     const computed = await startMcp(['--sandbox'], { DFI_NO_PREBUILT_TOOLS_LIST: '1' });
     try {
       const [a, b] = await Promise.all([prebuilt.client.listTools(), computed.client.listTools()]);
-      expect(a.tools.length).toBe(14);
+      expect(a.tools.length).toBe(15);
       expect(a).toEqual(b);
     } finally {
       await prebuilt.close();
