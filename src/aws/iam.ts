@@ -3,6 +3,7 @@
  * CLI commands in the order to run them (with the `file://` the CLI needs), and a linter of policy
  * documents against the parts of the IAM grammar this product writes and reads.
  */
+import { createHash } from 'node:crypto';
 import { invalidInput } from '../errors.js';
 import { normaliseBucket } from './s3-names.js';
 import { bucketNameProblem, prefixWarning } from './arn.js';
@@ -12,7 +13,19 @@ export type PolicyDocument = { Version: string; Statement: Record<string, unknow
 export const KMS_KEY_ARN_RE = /^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:(?:key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)$/;
 export const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
 export const DEFAULT_ROLE_NAME = 'dfi-import';
+/** The inline policy's name before it was made per bucket and prefix (still recognised on existing roles). */
 export const INLINE_POLICY_NAME = 'dfi-import-read';
+
+/**
+ * The inline policy's name for one bucket and prefix: `dfi-import-read-<bucket>[-<prefix>]-<hash>`.
+ * Unique per bucket and prefix, so that setting up a second bucket adds a grant instead of replacing
+ * the first one (put-role-policy replaces a policy of the same name). IAM allows [\w+=,.@-], 128 characters.
+ */
+export function inlinePolicyName(bucket: string, prefix?: string | undefined): string {
+  const slug = (x: string, n: number) => x.replace(/[^\w+=,.@-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, n);
+  const hash = createHash('sha256').update(`${bucket}/${prefix ?? ''}`).digest('hex').slice(0, 8);
+  return [INLINE_POLICY_NAME, slug(bucket, 63), ...(prefix ? [slug(prefix, 39)] : []), hash].filter(Boolean).join('-');
+}
 
 export interface S3Location {
   bucket: string;
@@ -73,9 +86,9 @@ export interface Command {
   command: string;
 }
 
-export function buildCommands(roleName: string, withAccessPolicy: boolean): { newRole: Command[]; existingRole: Command[] } {
-  const put: Command[] = withAccessPolicy
-    ? [{ step: 'Give the role read access to the import files (an inline policy)', command: `aws iam put-role-policy --role-name ${roleName} --policy-name ${INLINE_POLICY_NAME} --policy-document file://access-policy.json` }]
+export function buildCommands(roleName: string, policyName?: string): { newRole: Command[]; existingRole: Command[] } {
+  const put: Command[] = policyName
+    ? [{ step: `Give the role read access to the import files: the inline policy ${policyName}, named after this bucket and prefix, so that a grant for another bucket is kept`, command: `aws iam put-role-policy --role-name ${roleName} --policy-name ${policyName} --policy-document file://access-policy.json` }]
     : [];
   const check: Command = { step: 'Check the role and copy its ARN for put_batch (role_arn)', command: `aws iam get-role --role-name ${roleName} --query Role.Arn --output text` };
   return {

@@ -8,7 +8,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UserFacingError } from '../errors.js';
-import { buildAccessPolicy, INLINE_POLICY_NAME, type PolicyDocument } from './iam.js';
+import { buildAccessPolicy, INLINE_POLICY_NAME, inlinePolicyName, type PolicyDocument } from './iam.js';
 import { checkTrustPolicy } from './trust-policy.js';
 import { callerIdentity, getKey, getRole, getRolePolicies, makeRoleClients, simulatePrincipal, type NamedPolicy, type Read, type RoleClients, type RoleInfo, type SimDecision } from './iam-read.js';
 import { evaluate, evaluatorName, loadEvaluator, type EvalOutcome, type Policy, type StatementRef } from './policy-eval.js';
@@ -126,7 +126,7 @@ export async function checkRole(input: RoleCheckInput): Promise<RoleCheckReport>
         files.set('access-policy.json', json(access));
         commands.push(
           { step: 'Create the role with the platform\'s trust policy', command: `aws iam create-role --role-name ${roleName} --assume-role-policy-document file://trust-policy.json` },
-          { step: 'Give it read access to the import files', command: `aws iam put-role-policy --role-name ${roleName} --policy-name ${INLINE_POLICY_NAME} --policy-document file://access-policy.json` },
+          { step: 'Give it read access to the import files (an inline policy named after this bucket and prefix)', command: `aws iam put-role-policy --role-name ${roleName} --policy-name ${inlinePolicyName(input.bucket, input.prefix)} --policy-document file://access-policy.json` },
         );
         checks.push({
           name: 'role',
@@ -493,12 +493,15 @@ async function permissionChecks(
   }
   if (missing.length) {
     // Merge with the role's dfi-import-read inline policy when it has one: put-role-policy replaces the whole document.
-    const existing = policies?.ok ? policies.value.identity.find((p) => p.kind === 'inline' && p.name === `inline ${INLINE_POLICY_NAME}`) : undefined;
+    // (This bucket and prefix's own inline policy, or one of the older, single name.)
+    const names = [inlinePolicyName(input.bucket, input.prefix), INLINE_POLICY_NAME];
+    const existing = policies?.ok ? names.map((n) => policies.value.identity.find((p) => p.kind === 'inline' && p.name === `inline ${n}`)).find((p) => p !== undefined) : undefined;
+    const policyName = existing ? existing.name.replace(/^inline /, '') : names[0]!;
     const doc: PolicyDocument = { Version: '2012-10-17', Statement: [...asArray(existing?.document.Statement as Record<string, unknown>[] | undefined), ...missing] };
     files.set('access-policy.json', json(doc));
     commands.push({
-      step: existing ? `Update the role's inline policy ${INLINE_POLICY_NAME} (its statements are kept; the missing ones are added)` : `Add the missing statements as the inline policy ${INLINE_POLICY_NAME}`,
-      command: `aws iam put-role-policy --role-name ${roleNameOf(input.roleArn)} --policy-name ${INLINE_POLICY_NAME} --policy-document file://access-policy.json`,
+      step: existing ? `Update the role's inline policy ${policyName} (its statements are kept; the missing ones are added)` : `Add the missing statements as the inline policy ${policyName} (named after this bucket and prefix, so that grants for other buckets are kept)`,
+      command: `aws iam put-role-policy --role-name ${roleNameOf(input.roleArn)} --policy-name ${policyName} --policy-document file://access-policy.json`,
     });
   }
   if (boundaryMissing.length && policies?.ok && policies.value.boundary?.arn) {

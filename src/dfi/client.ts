@@ -52,7 +52,7 @@ const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 function hintFor(status: number, label: string): string {
   if (status === 401) return 'The API token is invalid or expired: set a valid DFI_API_TOKEN and restart the server.';
   if (status === 403) return 'The token has no permission for this: writing to a dataset needs write permission on it (check with get_dataset).';
-  if (status === 404) return 'Unknown dataset or batch: check the id (get_dataset lists what the token can see).';
+  if (status === 404) return 'Unknown dataset or batch: check the id (list_datasets lists the datasets the token can see; list_imports the batches sent from this machine).';
   if (status === 409) return 'The request conflicts with the current state of the job: read it again with get_batch.';
   if (status === 400 || status === 422) return `${label} rejected the request as invalid: fix what the message names and try again.`;
   if (status === 429) return `${label} is rate limiting: wait a moment and try again.`;

@@ -152,7 +152,21 @@ function checkFormat(format: FileFormat, dataset: Dataset, errors: string[], pf:
   }
   const byIndex = new Map<number, string[]>();
   for (const [k, v] of Object.entries(format)) byIndex.set(v, [...(byIndex.get(v) ?? []), k]);
-  for (const [i, names] of byIndex) if (names.length > 1) pf.warnings.push(`Column ${i} is mapped to ${names.join(' and ')}: check that this is meant.`);
+  // Core fields need a column each (longitude and latitude on one column put every point on the
+  // diagonal); a property may share a core field's column, but rarely means to.
+  const coreFields = new Set<string>([...CORE_FIELDS, 'altitude']);
+  for (const [i, names] of byIndex) {
+    if (names.length < 2) continue;
+    const cores = names.filter((n) => coreFields.has(n));
+    const others = names.filter((n) => !coreFields.has(n));
+    if (cores.length > 1) {
+      errors.push(`file_format maps ${cores.join(' and ')} to the same column ${i}: each of entity_id, timestamp, longitude, latitude and altitude needs its own column${cores.includes('longitude') && cores.includes('latitude') ? ' (one column for both would put every point on the diagonal)' : ''}. infer_csv_format proposes a column map.`);
+    } else if (cores.length === 1) {
+      pf.warnings.push(`Column ${i} is both ${cores[0]} and the propert${others.length > 1 ? 'ies' : 'y'} ${others.join(', ')}: check that this is meant.`);
+    } else {
+      pf.warnings.push(`Column ${i} is mapped to ${names.join(' and ')}: check that this is meant.`);
+    }
+  }
   const unmappedRequired = Object.entries(schema).filter(([name, p]) => p.nullable === false && !Object.hasOwn(format, name));
   if (unmappedRequired.length) {
     pf.warnings.push(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkTrustPolicy } from '../aws/trust-policy.js';
-import { buildAccessPolicy, buildCommands, DEFAULT_ROLE_NAME, KMS_KEY_ARN_RE, lintPolicy, parseS3Location, ROLE_NAME_RE } from '../aws/iam.js';
+import { buildAccessPolicy, buildCommands, DEFAULT_ROLE_NAME, inlinePolicyName, KMS_KEY_ARN_RE, lintPolicy, parseS3Location, ROLE_NAME_RE } from '../aws/iam.js';
 import { invalidInput, UserFacingError } from '../errors.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 
@@ -62,7 +62,7 @@ export const getAwsTrustPolicy = defineTool({
       ...(report.document ? [{ name: 'trust-policy.json', document: report.document === trustPolicy ? ('trustPolicy' as const) : ('trustPolicyDocument' as const) }] : []),
       ...(accessPolicy ? [{ name: 'access-policy.json', document: 'accessPolicy' as const }] : []),
     ];
-    const commands = buildCommands(roleName, accessPolicy !== undefined);
+    const commands = buildCommands(roleName, location && accessPolicy ? inlinePolicyName(location.bucket, location.prefix) : undefined);
     const failed = report.checks.filter((c) => !c.ok && c.severity === 'error' && c.name !== 'valid_json');
     const nextSteps = failed.length
       ? [`Do not attach this policy: ${failed.map((c) => c.name).join(', ')} failed (see checks). Contact General System support.`]

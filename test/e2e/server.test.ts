@@ -56,10 +56,17 @@ describe('prompt, resource and logging', () => {
     try {
       const { prompts } = await mcp.client.listPrompts();
       expect(prompts.map((p) => p.name)).toEqual(['setup_s3_ingestion']);
-      expect(prompts[0]!.arguments!.map((a) => [a.name, a.required])).toEqual([['dataset_id', true], ['bucket', true], ['prefix', false]]);
-      const p = await mcp.client.getPrompt({ name: 'setup_s3_ingestion', arguments: { dataset_id: 'gs.trips', bucket: 'acme-trips', prefix: '2024/' } });
+      expect(prompts[0]!.arguments!.map((a) => [a.name, a.required])).toEqual([['dataset_id', true], ['bucket', true], ['prefix', false], ['glob', false], ['role_name', false]]);
+      const p = await mcp.client.getPrompt({ name: 'setup_s3_ingestion', arguments: { dataset_id: 'gs.trips', bucket: 'acme-trips', prefix: '2024/', role_name: 'trips-reader', glob: '*/*.csv' } });
       const t = (p.messages[0]!.content as { text: string }).text;
-      const order = ['get_dataset', 'get_aws_trust_policy', 'check_s3_source', 'infer_csv_format', 'put_batch', 'get_batch'].map((n) => t.indexOf(n));
+      // The files and the column map are checked before the IAM steps.
+      const order = ['get_dataset', 'check_s3_source', 'infer_csv_format', 'get_aws_trust_policy', 'put_batch', 'get_batch'].map((n) => t.indexOf(n));
+      expect(t).toContain('"role_name": "trips-reader"');
+      expect(t).toContain('"glob": "*/*.csv"');
+      expect(t).not.toContain('dfi-import"');
+      expect(t).toMatch(/update-assume-role-policy REPLACES its whole trust policy/);
+      const d = await mcp.client.getPrompt({ name: 'setup_s3_ingestion', arguments: { dataset_id: 'gs.trips', bucket: 'acme-trips' } });
+      expect((d.messages[0]!.content as { text: string }).text).toContain('"glob": "**/*.csv"');
       expect(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1]!))).toBe(true);
       expect(t).toMatch(/s3:\/\/acme-trips\/2024\/ into the DFI dataset gs\.trips/);
       expect(t).toMatch(/s3_presigned/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAccessPolicy, buildCommands, lintPolicy, parseS3Location } from '../../src/aws/iam.js';
+import { buildAccessPolicy, buildCommands, inlinePolicyName, lintPolicy, parseS3Location } from '../../src/aws/iam.js';
 
 describe('the least-privilege access policy', () => {
   it('limits listing to the prefix, reading to the prefix, and adds kms:Decrypt only with a key', () => {
@@ -64,13 +64,26 @@ describe('bucket and prefix as people write them', () => {
 
 describe('the AWS CLI commands', () => {
   it('come in order, with file:// (the guide forgot it), for a new and an existing role', () => {
-    const c = buildCommands('dfi-import', true);
+    const c = buildCommands('dfi-import', inlinePolicyName('acme-trips', '2024/'));
     expect(c.newRole.map((x) => x.command)).toEqual([
       'aws iam create-role --role-name dfi-import --assume-role-policy-document file://trust-policy.json',
-      'aws iam put-role-policy --role-name dfi-import --policy-name dfi-import-read --policy-document file://access-policy.json',
+      `aws iam put-role-policy --role-name dfi-import --policy-name ${inlinePolicyName('acme-trips', '2024/')} --policy-document file://access-policy.json`,
       'aws iam get-role --role-name dfi-import --query Role.Arn --output text',
     ]);
     expect(c.existingRole[0]!.command).toBe('aws iam update-assume-role-policy --role-name dfi-import --policy-document file://trust-policy.json');
-    expect(buildCommands('r', false).newRole).toHaveLength(2);
+    expect(buildCommands('r').newRole).toHaveLength(2);
+  });
+
+  it('name the inline policy after the bucket and prefix, so that a second bucket does not replace the first grant', () => {
+    const a = inlinePolicyName('acme-trips', '2024/');
+    expect(a).toMatch(/^dfi-import-read-acme-trips-2024-[0-9a-f]{8}$/);
+    expect(inlinePolicyName('acme-trips', '2025/')).not.toBe(a);
+    expect(inlinePolicyName('other-bucket', '2024/')).not.toBe(a);
+    expect(inlinePolicyName('acme-trips', '2024/')).toBe(a);
+    expect(inlinePolicyName('acme-trips')).toMatch(/^dfi-import-read-acme-trips-[0-9a-f]{8}$/);
+    const long = inlinePolicyName('b'.repeat(63), `${'p/'.repeat(200)}`);
+    expect(long.length).toBeLessThanOrEqual(128);
+    expect(long).toMatch(/^[\w+=,.@-]+$/);
+    expect(buildCommands('r', a).newRole[1]!.step).toMatch(/named after this bucket and prefix/);
   });
 });

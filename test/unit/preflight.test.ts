@@ -76,10 +76,18 @@ describe('local preflight', () => {
     expect(problems(() => buildBatchRequest('gs.dataset-1', s3({ bucket: 'a' }), GUIDE_FORMAT, dataset))).toMatch(/not a valid S3 bucket name/);
   });
 
-  it('warns about unmapped non-nullable properties and doubly mapped columns', () => {
-    const { preflight } = buildBatchRequest('gs.dataset-1', s3(), { entity_id: 0, timestamp: 1, longitude: 2, latitude: 2 }, dataset);
+  it('warns about unmapped non-nullable properties, and about a property sharing a core column', () => {
+    const { preflight } = buildBatchRequest('gs.dataset-1', s3(), { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, age: 0 }, dataset);
     expect(preflight.warnings.join('\n')).toMatch(/not nullable are not mapped: route_id, transportation_mode/);
-    expect(preflight.warnings.join('\n')).toMatch(/Column 2 is mapped to longitude and latitude/);
+    expect(preflight.warnings.join('\n')).toMatch(/Column 0 is both entity_id and the property age: check that this is meant/);
+  });
+
+  it('refuses two core fields on one column (longitude and latitude: every point on the diagonal)', () => {
+    expect(problems(() => buildBatchRequest('gs.dataset-1', s3(), { entity_id: 0, timestamp: 1, longitude: 2, latitude: 2 }, dataset))).toMatch(
+      /maps longitude and latitude to the same column 2: .* own column \(one column for both would put every point on the diagonal\)/,
+    );
+    expect(problems(() => buildBatchRequest('gs.dataset-1', s3(), { entity_id: 1, timestamp: 1, longitude: 2, latitude: 3 }, dataset))).toMatch(/maps entity_id and timestamp to the same column 1/);
+    expect(problems(() => buildBatchRequest('gs.dataset-1', s3(), { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, altitude: 3 }, dataset))).toMatch(/latitude and altitude/);
   });
 
   it('checks URL sources', () => {
