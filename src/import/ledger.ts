@@ -118,7 +118,24 @@ export function overlapWith(planned: PlannedImport, earlier: LedgerEntry): Overl
     const both = listed.filter((o) => o.key.startsWith(other.prefix) && matches(o.key.slice(other.prefix.length)));
     return both.length ? { entry: earlier, objects: both } : undefined;
   }
-  return { entry: earlier, objects: 'source' };
+  return globsMayOverlap(p, e) ? { entry: earlier, objects: 'source' } : undefined;
+}
+
+const LITERAL = (glob: string) => !/[*?[\]{}()!+@]/.test(glob);
+
+/**
+ * Whether two unlisted S3 sources may read the same key: certainly not when one glob names a single
+ * file that the other does not match; otherwise (two patterns), assume they may.
+ */
+function globsMayOverlap(a: { prefix: string; glob: string }, b: { prefix: string; glob: string }): boolean {
+  if (a.prefix === b.prefix && a.glob === b.glob) return true;
+  const test = (lit: { prefix: string; glob: string }, other: { prefix: string; glob: string }) => {
+    const key = `${lit.prefix}${lit.glob.replace(/^\/+/, '')}`;
+    return key.startsWith(other.prefix) && globMatcher(other.glob)(key.slice(other.prefix.length));
+  };
+  if (LITERAL(a.glob)) return test(a, b);
+  if (LITERAL(b.glob)) return test(b, a);
+  return true;
 }
 
 /** The key of a virtual-hosted or path-style S3 URL in `bucket`, or undefined. */

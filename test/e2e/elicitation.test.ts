@@ -40,7 +40,7 @@ describe('put_batch asks the person where the client can', () => {
     expect(r.job.status).toBe('created');
     expect(asked).toHaveLength(1);
     expect(asked[0]).toMatch(/^Import into gs.dataset-1 from s3:\/\/my_bucket\/my_path\/ \(\*\.csv\) as arn:aws:iam::123456789123:role\/my_role, columns 0=entity_id, 1=timestamp/);
-    expect(asked[0]).toMatch(/dry run: \d+ valid and \d+ invalid rows/);
+    expect(asked[0]).toMatch(/dry run: \d+ would be inserted and \d+ rejected, of \d+ rows checked/);
     expect(asked[0]!.split('\n')).toHaveLength(1);
   });
 
