@@ -13,7 +13,7 @@ const rows = (n: number, rows: number, mode = (_i: number) => 'walking') =>
 let s3: Awaited<ReturnType<typeof startS3>>;
 const sessions: McpSession[] = [];
 const start = async (stateDir: string) => {
-  const m = await startMcp(['--sandbox'], { ...s3Env(s3.endpoint), DFI_STATE_DIR: stateDir });
+  const m = await startMcp(['--sandbox', '--allow-private-urls'], { ...s3Env(s3.endpoint), DFI_STATE_DIR: stateDir });
   sessions.push(m);
   return m;
 };

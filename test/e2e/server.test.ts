@@ -68,7 +68,7 @@ describe('prompt, resource and logging', () => {
       const d = await mcp.client.getPrompt({ name: 'setup_s3_ingestion', arguments: { dataset_id: 'gs.trips', bucket: 'acme-trips' } });
       expect((d.messages[0]!.content as { text: string }).text).toContain('"glob": "**/*.csv"');
       expect(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1]!))).toBe(true);
-      expect(t).toMatch(/s3:\/\/acme-trips\/2024\/ into the DFI dataset gs\.trips/);
+      expect(t).toMatch(/s3:\/\/acme-trips\/2024\/ \(glob "\*\/\*\.csv"\) into the DFI dataset gs\.trips/);
       expect(t).toMatch(/s3_presigned/);
       const { resources } = await mcp.client.listResources();
       expect(resources.map((r) => r.uri)).toEqual(['dfi://docs/importing-data-from-aws-s3']);
