@@ -253,7 +253,7 @@ export const putBatch = defineTool({
       // The ledger: files already imported into this dataset are not imported again unless asked.
       if (earlier.length) {
         throw new UserFacingError('already_imported', `the import was not sent: it would import files already imported into ${args.dataset_id}: ${describeEarlier(earlier)}.`, {
-          hint: `${args.source.s3 ? 'On the IAM-role route the platform reads the whole prefix: narrow the prefix or glob to the new files, or use source.s3_presigned with only_new true (after a dry run with it). ' : 'Dry-run again with only_new true to import only the files not yet imported. '}To import the same files again (duplicate rows), pass reimport true with the same confirmation. list_imports shows the earlier imports.`,
+          hint: `${args.source.s3 ? 'On the IAM-role route the platform reads the whole prefix: narrow the prefix or glob to the new files, or use source.s3_presigned with only_new true (after a dry run with it). ' : 'Dry-run again with only_new true to import only the files not yet imported. '}To import the same files again (duplicate rows), dry-run again and pass reimport true with its confirmation. list_imports shows the earlier imports.`,
         });
       }
       // An extra, never the only gate: where the client can ask the person, ask.

@@ -75,9 +75,10 @@ describe("the user guide's flow, over MCP against the sandbox", () => {
     // The same files were imported by the first test: the import ledger refuses them, naming that batch, unless reimport.
     const repeat = await mcp.call('put_batch', { dataset_id: 'gs.dataset-1', source: SOURCE, file_format: GUIDE_FORMAT, dry_run: false, confirmation: d.confirmation.token });
     expect(text(repeat)).toMatch(/already imported into gs\.dataset-1: batch [0-9a-f-]+ \(finished/);
-    const ok = await mcp.call('put_batch', { dataset_id: 'gs.dataset-1', source: SOURCE, file_format: GUIDE_FORMAT, dry_run: false, confirmation: d.confirmation.token, reimport: true });
-    expect(ok.isError).toBeFalsy();
-    const again = await mcp.call('put_batch', { dataset_id: 'gs.dataset-1', source: SOURCE, file_format: GUIDE_FORMAT, dry_run: false, confirmation: d.confirmation.token, reimport: true });
+    const d2 = structured(await mcp.call('put_batch', { dataset_id: 'gs.dataset-1', source: SOURCE, file_format: GUIDE_FORMAT, dry_run: 5 }));
+    const ok = await mcp.call('put_batch', { dataset_id: 'gs.dataset-1', source: SOURCE, file_format: GUIDE_FORMAT, dry_run: false, confirmation: d2.confirmation.token, reimport: true });
+    expect(ok.isError, text(ok)).toBeFalsy();
+    const again = await mcp.call('put_batch', { dataset_id: 'gs.dataset-1', source: SOURCE, file_format: GUIDE_FORMAT, dry_run: false, confirmation: d2.confirmation.token, reimport: true });
     expect(text(again)).toMatch(/already used/);
   });
 
