@@ -14,6 +14,8 @@ import { DIST_ENTRY, ROOT } from '../helpers/paths.js';
 const ARGS = {
   dataset_id: 'gs.dataset-1',
   source: { urls: ['https://files.example.com/trips-1.csv'] },
+  // Each test imports the same file again on purpose; the import ledger would refuse a repeat.
+  reimport: true,
   file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3 },
 };
 const TOKEN = 'platform-token-for-the-race-test';

@@ -30,8 +30,9 @@ afterAll(async () => {
 const SOURCE = { s3: { bucket: 'my_bucket', prefix: 'my_path/', glob: '*.csv', role_arn: ROLE_ARN } };
 
 async function importFiles(datasetId: string, format: Record<string, number>): Promise<string> {
-  const dry = structured(await mcp.call('put_batch', { dataset_id: datasetId, source: SOURCE, file_format: format }));
-  const real = structured(await mcp.call('put_batch', { dataset_id: datasetId, source: SOURCE, file_format: format, dry_run: false, confirmation: dry.confirmation.token }));
+  // The same files are imported more than once on purpose; the import ledger would refuse a repeat.
+  const dry = structured(await mcp.call('put_batch', { dataset_id: datasetId, source: SOURCE, file_format: format, reimport: true }));
+  const real = structured(await mcp.call('put_batch', { dataset_id: datasetId, source: SOURCE, file_format: format, reimport: true, dry_run: false, confirmation: dry.confirmation.token }));
   let job = real.job;
   while (!['finished', 'error', 'aborted'].includes(job.status)) job = structured(await mcp.call('get_batch', { batch_id: job.id, wait_seconds: 30 })).job;
   expect(job.status).toBe('finished');

@@ -29,6 +29,8 @@ async function startImport() {
       source: { s3: { bucket: 'big', prefix: 'in/', glob: '*.csv', role_arn: ROLE_ARN } },
       file_format: { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, route_id: 7, transportation_mode: 9 },
       dry_run: false,
+      // The tests import the same file several times on purpose; the import ledger would refuse a repeat.
+      reimport: true,
     }),
   );
 }
