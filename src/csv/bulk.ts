@@ -34,6 +34,8 @@ export interface ValidateOptions {
   onProgress?: (valid: number, invalid: number) => void;
   /** Store the valid rows as point segments in this folder (the sandbox's real imports). */
   store?: SegmentTarget;
+  /** At most this many worker threads (default: the cores, up to 4). */
+  maxThreads?: number;
 }
 
 /** Files at least this large are split across cores. */
@@ -150,12 +152,18 @@ function runRange(script: string, data: object, onProgress: (valid: number, inva
   });
 }
 
-/** Validates a local file, on every core when it is large and read in full. */
-export async function validateFile(file: string, name: string, format: WireCsvFormat, schema: MetadataSchema, opts: ValidateOptions = {}): Promise<FileOutcome> {
+/** Validates a local file, on every core when it is large and read in full. `threads` says how many validated it in the end. */
+export async function validateFile(
+  file: string,
+  name: string,
+  format: WireCsvFormat,
+  schema: MetadataSchema,
+  opts: ValidateOptions = {},
+): Promise<FileOutcome & { threads: number }> {
   const validator = compileRowValidator(format, schema);
-  const single = () => validateStream(fs.createReadStream(file, { highWaterMark: 1 << 20 }), name, (f) => validator.validate(f), opts);
+  const single = async () => ({ ...(await validateStream(fs.createReadStream(file, { highWaterMark: 1 << 20 }), name, (f) => validator.validate(f), opts)), threads: 1 });
   const size = (await fs.promises.stat(file)).size;
-  const cores = Math.min(4, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+  const cores = opts.maxThreads ?? Math.min(4, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
   const script = workerScript();
   if (opts.maxRows !== undefined || size < PARALLEL_MIN_BYTES || cores < 2 || !script) return single();
 
@@ -174,14 +182,14 @@ export async function validateFile(file: string, name: string, format: WireCsvFo
       ),
     ),
   );
-  if (results.some((r) => r === null)) return { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0 }; // aborted
+  if (results.some((r) => r === null)) return { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0, threads: points.length }; // aborted
   const done = results as RangeResult[];
   // A quote anywhere: a quoted newline could sit on a split point. Do it again, in order, on one thread.
   if (done.some((r) => r.sawQuote)) {
     for (const f of done.flatMap((r) => r.segments ?? [])) fs.rmSync(f, { force: true });
     return single();
   }
-  const out: FileOutcome = { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0 };
+  const out = { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0, threads: points.length } as FileOutcome & { threads: number };
   let lineOffset = 0;
   for (const r of done) {
     out.rows += r.rows;

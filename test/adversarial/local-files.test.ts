@@ -4,12 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMcp, text } from '../helpers/mcp.js';
-import { DIST_ENTRY } from '../helpers/paths.js';
-import { serverEnv } from '../helpers/env.js';
+import { serverTransport, startMcp, text } from '../helpers/mcp.js';
 
 let base: string;
 const CSV = 'id,time,lat,lon\na,1700000000000,48.85,2.35\na,1700000001000,48.86,2.36\n';
@@ -34,29 +31,28 @@ describe('local files stay inside the allowed folders', () => {
       expect(await infer(call, path.join(base, 'allowed', 'sub', 'ok.csv'))).toMatch(/"latitude":2/);
       expect(await infer(call, path.join(base, 'allowed', '..', 'outside', 'secret.csv'))).toMatch(/outside the folders this server may read/);
       expect(await infer(call, path.join(base, 'allowed', 'escape.csv'))).toMatch(/outside the folders this server may read/);
-      const started = Date.now();
-      expect(await infer(call, path.join(base, 'allowed', 'pipe.csv'))).toMatch(/is not a regular file/); // would block forever if opened
-      expect(Date.now() - started).toBeLessThan(5_000);
+      // Opening a FIFO would block forever: the call's timeout is the bound.
+      expect(await infer(call, path.join(base, 'allowed', 'pipe.csv'))).toMatch(/is not a regular file/);
       expect(await infer(call, '/dev/zero')).toMatch(/outside the folders|not a regular file/);
-      expect(await infer(call, '/proc/self/environ')).toMatch(/outside the folders/);
+      expect(await infer(call, path.join(base, 'outside', 'secret.csv'))).toMatch(/outside the folders/);
     } finally {
       await mcp.close();
     }
   });
 
   it("with MCP roots: the client's roots decide", async () => {
-    const env = serverEnv();
     const client = new Client({ name: 'rooted', version: '1' }, { capabilities: { roots: { listChanged: true } } });
     let roots = [{ uri: pathToFileURL(path.join(base, 'outside')).href, name: 'outside' }];
     client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots }));
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [DIST_ENTRY, '--sandbox'], cwd: base, env, stderr: 'ignore' }));
+    await client.connect(serverTransport(['--sandbox'], { cwd: base, stderr: 'ignore' }));
     const call = async (a: Record<string, unknown>) => (await client.callTool({ name: 'infer_csv_format', arguments: a })) as CallToolResult;
     try {
       expect(await infer(call, path.join(base, 'outside', 'secret.csv'))).toMatch(/"latitude":2/);
       expect(await infer(call, path.join(base, 'allowed', 'sub', 'ok.csv'))).toMatch(/outside the folders/);
       roots = [{ uri: pathToFileURL(path.join(base, 'allowed')).href, name: 'allowed' }];
+      // The server handles messages in order: the notification has dropped its cached roots before
+      // the next call arrives, which asks the client for them again.
       await client.sendRootsListChanged();
-      await new Promise((r) => setTimeout(r, 100));
       expect(await infer(call, path.join(base, 'allowed', 'sub', 'ok.csv'))).toMatch(/"latitude":2/);
       expect(await infer(call, path.join(base, 'outside', 'secret.csv'))).toMatch(/outside the folders/);
     } finally {

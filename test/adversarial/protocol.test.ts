@@ -1,20 +1,20 @@
 import { spawn } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isolatedEnv } from '../helpers/env.js';
 import { startMcp } from '../helpers/mcp.js';
 import { DIST_ENTRY, ROLE_ARN, ROOT } from '../helpers/paths.js';
-import { serverEnv } from '../helpers/env.js';
+import { waitFor } from '../helpers/wait.js';
 import { Figures } from './figures.js';
 
-const figures = new Figures('MCP over stdio (fuzzed tool calls, hostile stdin)', 30_000);
+const figures = new Figures('MCP over stdio (fuzzed tool calls, hostile stdin)');
 afterAll(() => {
   process.stdout.write(`\n${figures.line()}\n`);
 });
-const env = () => serverEnv();
 
 describe('hostile input on stdin', () => {
   it('garbage, truncated and oversized messages never crash the server nor reach stdout', async () => {
-    const child = spawn(process.execPath, [DIST_ENTRY, '--sandbox'], { cwd: ROOT, env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DIST_ENTRY, '--sandbox'], { cwd: ROOT, env: isolatedEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += String(d)));
     const write = (s: string) => new Promise<void>((r) => child.stdin.write(s, () => r()));
@@ -36,8 +36,7 @@ describe('hostile input on stdin', () => {
     await write(`${JSON.stringify({ jsonrpc: '2.0', id: 10, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '0' } } })}\n`);
     await write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
     await write(`${JSON.stringify({ jsonrpc: '2.0', id: 11, method: 'tools/call', params: { name: 'get_dataset', arguments: { dataset_id: 'gs.dataset-1' } } })}\n`);
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && !out.includes('"id":11')) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => out.includes('"id":11') || child.exitCode !== null, 'the answer to request 11');
     expect(child.exitCode).toBeNull();
     child.stdin.end();
     await new Promise((r) => child.on('exit', r));

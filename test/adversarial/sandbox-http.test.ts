@@ -5,9 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxServer, type RunningSandbox } from '../../src/sandbox/server.js';
 import { EXAMPLES_DATASETS, GUIDE_WIRE_FORMAT, ROLE_ARN } from '../helpers/paths.js';
+import { waitFor } from '../helpers/wait.js';
 import { Figures } from './figures.js';
 
-const figures = new Figures('sandbox HTTP server (hostile requests)', 5_000);
+const figures = new Figures('sandbox HTTP server (hostile requests)');
 let root: string;
 let sandbox: RunningSandbox;
 const SECRET_FILE = 'outside-the-root.csv';
@@ -61,14 +62,12 @@ describe('the sandbox API under hostile requests', () => {
     expect(await req('PATCH', `/v1/import/batch/${job.id}`, '{"status":"running"}')).toBe(400);
     expect(await req('POST', '/v1/datasets/gs.dataset-1/schema/values', '{"constructor":["x"]}')).toBe(400);
 
-    // A raw socket that sends garbage and hangs up.
+    // A raw socket that sends garbage: the server answers it (400) or hangs up; then we hang up.
     await new Promise<void>((resolve) => {
       const u = new URL(sandbox.url);
-      const s = net.connect(Number(u.port), u.hostname, () => {
-        s.write('GARBAGE / HTTP/9.9\r\n\r\n\0\0\0');
-        setTimeout(() => (s.destroy(), resolve()), 100);
-      });
-      s.on('error', () => resolve());
+      const s = net.connect(Number(u.port), u.hostname, () => void s.write('GARBAGE / HTTP/9.9\r\n\r\n\0\0\0'));
+      const done = () => (s.destroy(), resolve());
+      s.on('data', done).on('end', done).on('close', done).on('error', done);
     });
 
     const after = await fetch(`${sandbox.url}/v1/import/batch/${job.id}`);
@@ -81,11 +80,11 @@ describe('the sandbox API under hostile requests', () => {
   it('does not follow a symlink out of its root', async () => {
     const r = await fetch(`${sandbox.url}/v1/import/batch?dryRun=false`, { method: 'PUT', body: batch({ prefix: 'in/' }), headers: { 'content-type': 'application/json' } });
     const job = (await r.json()) as { id: string };
-    let done: { status: string; insertCount: number; log: string | null } = { status: 'created', insertCount: 0, log: null };
-    for (let i = 0; i < 100 && !['finished', 'error'].includes(done.status); i++) {
-      await new Promise((res) => setTimeout(res, 20));
+    let done = { status: 'created', insertCount: 0, log: null as string | null };
+    await waitFor(async () => {
       done = (await (await fetch(`${sandbox.url}/v1/import/batch/${job.id}`)).json()) as typeof done;
-    }
+      return ['finished', 'error'].includes(done.status);
+    }, 'the job to end');
     expect(done.status).toBe('finished');
     expect(done.insertCount).toBe(10); // a.csv only; link.csv is not read
     expect(String(done.log)).not.toContain(SECRET_FILE);

@@ -1,10 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ElicitRequestSchema, type CallToolResult, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { structured, text } from '../helpers/mcp.js';
-import { DIST_ENTRY, ROLE_ARN, ROOT } from '../helpers/paths.js';
-import { serverEnv } from '../helpers/env.js';
+import { serverTransport, structured, text } from '../helpers/mcp.js';
+import { ROLE_ARN } from '../helpers/paths.js';
 
 const ARGS = {
   dataset_id: 'gs.dataset-1',
@@ -19,8 +17,7 @@ afterEach(async () => {
 
 /** A client that supports elicitation and answers with `answer` (or never, when it returns a pending promise). */
 async function connect(answer: (message: string) => Promise<ElicitResult>) {
-  const env = serverEnv();
-  const transport = new StdioClientTransport({ command: process.execPath, args: [DIST_ENTRY, '--sandbox', '--elicitation-timeout-ms', '1500'], cwd: ROOT, env, stderr: 'pipe' });
+  const transport = serverTransport(['--sandbox', '--elicitation-timeout-ms', '1500']);
   client = new Client({ name: 'eliciting-client', version: '1.0.0' }, { capabilities: { elicitation: {} } });
   const asked: string[] = [];
   client.setRequestHandler(ElicitRequestSchema, async (req) => {
@@ -59,9 +56,7 @@ describe('put_batch asks the person where the client can', () => {
 
   it('does not hang when the client never answers', async () => {
     const { importIt } = await connect(() => new Promise<ElicitResult>(() => undefined));
-    const started = Date.now();
-    const r = await importIt();
-    expect(Date.now() - started).toBeLessThan(10_000);
+    const r = await importIt(); // bounded by the call's timeout: a hang fails the test
     expect(structured(r).declined).toBe(true);
     expect(text(r)).toMatch(/did not answer the confirmation request/);
   });

@@ -35,11 +35,14 @@ describe('a resilient client against a failing platform', () => {
     const { api, call } = await setup((r, n) =>
       r.path === '/v1/datasets/gs.dataset-1' && n < 2 ? { kind: 'json', status: n === 0 ? 429 : 503, body: { message: 'slow down' }, headers: { 'retry-after': '1' } } : undefined,
     );
-    const started = Date.now();
     const r = structured(await call('get_dataset', { dataset_id: 'gs.dataset-1' }));
     expect(r.dataset.id).toBe('gs.dataset-1');
     expect(api.count('GET', '/v1/datasets/gs.dataset-1')).toBe(3);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1900); // two Retry-After: 1 waits
+    // Each retry came at least the second that Retry-After asked for after the answer before it (a
+    // lower bound: a slow machine only makes the gaps longer).
+    const at = api.seen.filter((s) => s.path === '/v1/datasets/gs.dataset-1').map((s) => s.at);
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(950);
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(950);
   });
 
   it('gives up after a bounded number of attempts with a clear error', async () => {

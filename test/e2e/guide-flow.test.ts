@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMcp, structured, text, type McpSession } from '../helpers/mcp.js';
 import { BUNDLED, GUIDE_FORMAT, ROLE_ARN } from '../helpers/paths.js';
+import { waitFor } from '../helpers/wait.js';
 
 let mcp: McpSession;
 beforeAll(async () => {
@@ -15,7 +16,7 @@ const SOURCE = { s3: { bucket: 'my_bucket', prefix: 'my_path/', glob: '*.csv', r
 describe("the user guide's flow, over MCP against the sandbox", () => {
   it('announces the sandbox backend on stderr', async () => {
     // The sandbox starts right after the server connects stdio: wait for its announcement.
-    for (let i = 0; i < 100 && !/backend:/.test(mcp.stderr()); i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => /backend:/.test(mcp.stderr()), 'the backend announcement');
     expect(mcp.stderr()).toMatch(/backend: the embedded sandbox at http:\/\/127\.0\.0\.1:\d+/);
   });
 

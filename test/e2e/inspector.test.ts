@@ -2,15 +2,14 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { isolatedEnv } from '../helpers/env.js';
 import { DIST_ENTRY, ROLE_ARN, ROOT } from '../helpers/paths.js';
-import { serverEnv } from '../helpers/env.js';
 
 // An independent client: the MCP Inspector CLI (0.15.0, the last release that runs on Node 20).
 const run = promisify(execFile);
 const INSPECTOR = path.join(ROOT, 'node_modules', '.bin', 'mcp-inspector');
-const env = serverEnv();
 const inspect = async (...args: string[]) => {
-  const { stdout } = await run(INSPECTOR, ['--cli', process.execPath, DIST_ENTRY, '--sandbox', ...args], { cwd: ROOT, env, timeout: 60_000 });
+  const { stdout } = await run(INSPECTOR, ['--cli', process.execPath, DIST_ENTRY, '--sandbox', ...args], { cwd: ROOT, env: isolatedEnv(), timeout: 60_000 });
   return JSON.parse(stdout);
 };
 

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isolatedEnv } from '../helpers/env.js';
 import { ROLE_ARN, ROOT } from '../helpers/paths.js';
-import { serverEnv } from '../helpers/env.js';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-const env = serverEnv({}, (k) => k.startsWith('npm_'));
+const env = isolatedEnv();
 let dir: string;
 let files: string[];
 let tarball: string;

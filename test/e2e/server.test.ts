@@ -1,11 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxServer, type RunningSandbox } from '../../src/sandbox/server.js';
+import { isolatedEnv } from '../helpers/env.js';
 import { startMcp, structured, text } from '../helpers/mcp.js';
 import { DIST_ENTRY, EXAMPLES_DATASETS, EXAMPLES_S3, ROLE_ARN, ROOT } from '../helpers/paths.js';
-import { serverEnv } from '../helpers/env.js';
+import { expectToolSnapshots } from '../helpers/toolsnaps.js';
+import { waitFor } from '../helpers/wait.js';
 
-const cleanEnv = () => serverEnv();
+const cleanEnv = () => isolatedEnv();
 
 describe('the tool contract', () => {
   it('lists the tools with output schemas and honest annotations (snapshot)', async () => {
@@ -43,7 +45,7 @@ describe('the tool contract', () => {
       expect(ann.add_enum_values!.readOnlyHint).toBe(false);
       // 15 tools, about 2 KB each (check_import and add_enum_values: 2.7 KB together).
       expect(JSON.stringify(tools).length).toBeLessThan(32 * 1024);
-      expect(tools).toMatchSnapshot();
+      expectToolSnapshots(tools);
     } finally {
       await mcp.close();
     }
@@ -85,15 +87,19 @@ describe('prompt, resource and logging', () => {
     const { LoggingMessageNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
     mcp.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void messages.push(n.params));
     try {
+      const done = (tool: string, from = 0) => messages.slice(from).some((m) => m.level === 'debug' && new RegExp(`${tool}: done in \\d+ ms`).test(String(m.data)));
       await mcp.client.setLoggingLevel('debug');
       await mcp.call('get_dataset', { dataset_id: 'gs.dataset-1' });
-      await new Promise((r) => setTimeout(r, 100));
-      expect(messages.some((m) => m.level === 'debug' && /get_dataset: done in \d+ ms/.test(String(m.data)))).toBe(true);
+      await waitFor(() => done('get_dataset'), 'the debug message of get_dataset');
       await mcp.client.setLoggingLevel('error');
       const before = messages.length;
       await mcp.call('get_dataset', { dataset_id: 'gs.dataset-1' });
-      await new Promise((r) => setTimeout(r, 100));
-      expect(messages.length).toBe(before);
+      // A barrier: back at debug, another tool's message. The server wrote any message of the call
+      // above before this one, and stdio keeps the order, so once it is here, the other would be too.
+      await mcp.client.setLoggingLevel('debug');
+      await mcp.call('get_aws_trust_policy', {});
+      await waitFor(() => done('get_aws_trust_policy', before), 'the debug message of get_aws_trust_policy');
+      expect(done('get_dataset', before)).toBe(false);
     } finally {
       await mcp.close();
     }
@@ -208,15 +214,15 @@ describe('stdout belongs to the protocol', () => {
     send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
     send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'get_aws_trust_policy', arguments: {} } });
     send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'infer_csv_format', arguments: { path: 'examples/s3/my_bucket/my_path/trips-2.csv' } } });
-    const deadline = Date.now() + 20_000;
-    // Both calls answered (in either order), before stdin closes.
-    const answered = () => ['3', '4'].every((id) => out.includes(`"id":${id}}`));
-    while (Date.now() < deadline && !answered()) await new Promise((r) => setTimeout(r, 50));
+    const answered = () => out.split('\n').filter((l) => /"id":\d+\}$/.test(l)).length;
+    await waitFor(() => answered() === 4, 'the answers to requests 1 to 4');
     child.stdin.end();
     await new Promise((r) => child.on('exit', r));
-    const lines = out.split('\n').filter(Boolean);
-    expect(lines.filter((l) => JSON.parse(l).id !== undefined).map((l) => JSON.parse(l).id).sort()).toEqual([1, 2, 3, 4]);
-    for (const line of lines) expect(JSON.parse(line).jsonrpc).toBe('2.0');
+    const messages = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { jsonrpc: string; id?: number; method?: string });
+    for (const m of messages) expect(m.jsonrpc).toBe('2.0');
+    // One answer per request (in any order: a tool may wait for the sandbox), and notifications.
+    expect(messages.filter((m) => m.id !== undefined).map((m) => m.id).sort()).toEqual([1, 2, 3, 4]);
+    for (const m of messages.filter((m) => m.id === undefined)) expect(m.method).toMatch(/^notifications\//);
   });
 });
 

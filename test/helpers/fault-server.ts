@@ -6,6 +6,8 @@ export interface SeenRequest {
   path: string;
   query: URLSearchParams;
   authorization: string | undefined;
+  /** When the request arrived (Date.now()). */
+  at: number;
 }
 
 export type Fault =
@@ -39,7 +41,7 @@ export async function startFaultServer(plan: (req: SeenRequest, n: number) => Fa
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const r: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, authorization: req.headers.authorization };
+    const r: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, authorization: req.headers.authorization, at: Date.now() };
     const n = seen.filter((s) => s.method === r.method && s.path === r.path).length;
     seen.push(r);
     req.resume();

@@ -1,8 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { isolatedEnv } from './env.js';
 import { DIST_ENTRY, ROOT } from './paths.js';
-import { serverEnv } from './env.js';
 
 export interface McpSession {
   client: Client;
@@ -13,9 +13,17 @@ export interface McpSession {
   close(): Promise<void>;
 }
 
+/**
+ * A stdio transport to the built server (`node dist/index.js ...args`), in an isolated environment
+ * (test/helpers/env.ts): every test that speaks MCP to the server starts it through here.
+ */
+export function serverTransport(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; stderr?: 'pipe' | 'ignore' } = {}): StdioClientTransport {
+  return new StdioClientTransport({ command: process.execPath, args: [DIST_ENTRY, ...args], cwd: opts.cwd ?? ROOT, env: isolatedEnv(opts.env), stderr: opts.stderr ?? 'pipe' });
+}
+
 /** The built server, spoken to over stdio by the SDK's real client. */
-export async function startMcp(args: string[] = ['--sandbox'], env: Record<string, string> = {}): Promise<McpSession> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [DIST_ENTRY, ...args], cwd: ROOT, env: serverEnv(env), stderr: 'pipe' });
+export async function startMcp(args: string[] = ['--sandbox'], env: Record<string, string | undefined> = {}): Promise<McpSession> {
+  const transport = serverTransport(args, { env });
   const chunks: string[] = [];
   transport.stderr?.on('data', (d) => chunks.push(String(d)));
   const client = new Client({ name: 'dfi-ingest-mcp-tests', version: '1.0.0' });

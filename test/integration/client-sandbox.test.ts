@@ -8,6 +8,7 @@ import { DfiClient } from '../../src/dfi/client.js';
 import { UserFacingError } from '../../src/errors.js';
 import { startSandboxServer, type RunningSandbox } from '../../src/sandbox/server.js';
 import { BUNDLED, EXAMPLES_DATASETS, EXAMPLES_S3, GUIDE_WIRE_FORMAT, ROLE_ARN } from '../helpers/paths.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TOKEN = 'integration-test-token-0123456789';
 let sandbox: RunningSandbox;
@@ -30,12 +31,9 @@ async function failure(p: Promise<unknown>): Promise<UserFacingError> {
 }
 
 async function waitTerminal(id: string) {
-  for (let i = 0; i < 200; i++) {
-    const job = await client.getBatch(id);
-    if (!['created', 'running'].includes(job.status)) return job;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('job did not end');
+  let job = await client.getBatch(id);
+  await waitFor(async () => !['created', 'running'].includes((job = await client.getBatch(id)).status), `job ${id} to end`);
+  return job;
 }
 
 beforeAll(async () => {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { isolatedEnv } from '../helpers/env.js';
 import { ROOT } from '../helpers/paths.js';
 
 const read = (f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, f), 'utf8'));
@@ -99,7 +100,7 @@ describe('the bundle manifest (MCPB)', () => {
   });
 
   it('lists exactly the tools the server offers', () => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'index.js'), '--sandbox', '--print-config'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'index.js'), '--sandbox', '--print-config'], { encoding: 'utf8', env: isolatedEnv() });
     expect(r.status, r.stderr).toBe(0);
     const offered = (JSON.parse(r.stdout) as { tools: string[] }).tools;
     expect(manifest.tools.map((t: { name: string }) => t.name).sort()).toEqual([...offered].sort());
