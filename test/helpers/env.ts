@@ -43,7 +43,7 @@ export function isolatedEnv(extra: Record<string, string | undefined> = {}): Rec
 
 /** A fresh, empty state folder (`--state-dir` / `DFI_STATE_DIR`) for one spawned server. */
 export function freshStateDir(): string {
-  return freshDir('state-');
+  return freshDir('dfi-state-');
 }
 
 /** An empty folder inside the run's scratch folder (test/global-setup.ts removes it after the run). */
