@@ -4,65 +4,15 @@
  * documents against the parts of the IAM grammar this product writes and reads.
  */
 import { createHash } from 'node:crypto';
-import { invalidInput } from '../errors.js';
-import { normaliseBucket } from './s3-names.js';
-import { bucketNameProblem, prefixWarning } from './arn.js';
+import { KMS_KEY_ARN_RE, S3_ARN_RE } from '../rules/arn.js';
 
 export type PolicyDocument = { Version: string; Statement: Record<string, unknown>[] };
 
-export const KMS_KEY_ARN_RE = /^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:(?:key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)$/;
-export const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
 export const DEFAULT_ROLE_NAME = 'dfi-import';
 /** The inline policy's name before it was made per bucket and prefix (still recognised on existing roles). */
 export const INLINE_POLICY_NAME = 'dfi-import-read';
 
-/**
- * The inline policy's name for one bucket and prefix: `dfi-import-read-<bucket>[-<prefix>]-<hash>`.
- * Unique per bucket and prefix, so that setting up a second bucket adds a grant instead of replacing
- * the first one (put-role-policy replaces a policy of the same name). IAM allows [\w+=,.@-], 128 characters.
- */
-export function inlinePolicyName(bucket: string, prefix?: string | undefined): string {
-  const slug = (x: string, n: number) => x.replace(/[^\w+=,.@-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, n);
-  const hash = createHash('sha256').update(`${bucket}/${prefix ?? ''}`).digest('hex').slice(0, 8);
-  return [INLINE_POLICY_NAME, slug(bucket, 63), ...(prefix ? [slug(prefix, 39)] : []), hash].filter(Boolean).join('-');
-}
-
-export interface S3Location {
-  bucket: string;
-  prefix: string | undefined;
-  warnings: string[];
-}
-
-/** Reads `my-bucket`, `s3://my-bucket/path/`, or a bucket URL, with an optional separate prefix. */
-export function parseS3Location(bucketInput: string, prefixInput?: string): S3Location {
-  const warnings: string[] = [];
-  const bucket = normaliseBucket(bucketInput);
-  let prefix = prefixInput;
-  const fromUri = /^s3:\/\/[^/]+\/(.+)$/i.exec(bucketInput.trim());
-  if (prefix === undefined && fromUri) prefix = fromUri[1];
-  if (/^https?:\/\//i.test(bucketInput) && prefix === undefined) {
-    try {
-      const u = new URL(bucketInput);
-      const path = decodeURIComponent(u.pathname).replace(/^\/+/, '');
-      const rest = u.hostname.startsWith(`${bucket}.`) ? path : path.slice(bucket.length + 1);
-      if (rest) prefix = rest;
-    } catch {
-      /* not a URL after all */
-    }
-  }
-  if (bucket !== bucketInput.trim()) warnings.push(`Read "${bucketInput}" as bucket "${bucket}"${prefix ? ` and prefix "${prefix}"` : ''}.`);
-  if (prefix !== undefined) {
-    prefix = prefix.replace(/^\/+/, '');
-    if (prefix === '') prefix = undefined;
-  }
-  const sibling = prefixWarning(prefix);
-  if (sibling) warnings.push(sibling);
-  const name = bucketNameProblem(bucket);
-  if (name && 'error' in name) throw invalidInput(name.error);
-  if (name) warnings.push(name.warning);
-  return { bucket, prefix, warnings };
-}
-
+import { createHash } from 'node:crypto';
 export function buildAccessPolicy(loc: { bucket: string; prefix?: string | undefined }, kmsKeyArn?: string): PolicyDocument {
   const bucketArn = `arn:aws:s3:::${loc.bucket}`;
   const p = loc.prefix ?? '';
@@ -112,7 +62,7 @@ const CONDITION_OPERATORS = new Set([
   'ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Bool', 'IpAddress', 'NotIpAddress', 'NumericEquals', 'NumericLessThan',
   'NumericGreaterThan', 'DateGreaterThan', 'DateLessThan', 'Null',
 ]);
-const RESOURCE_RES = [/^arn:aws(?:-cn|-us-gov)?:s3:::[A-Za-z0-9._-]+(?:\/.*)?$/, KMS_KEY_ARN_RE];
+const RESOURCE_RES = [S3_ARN_RE, KMS_KEY_ARN_RE];
 const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Problems with a policy document, by the IAM grammar (empty when none). */

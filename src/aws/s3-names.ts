@@ -1,24 +1,8 @@
-/** Bucket names, globs and URLs as people write them, read the one way the rest of the code expects. */
+/** Globs and URLs of S3 sources as people write them, read the one way the rest of the code expects. */
 import { compileGlob } from './glob.js';
 
-/** `my_bucket`, `s3://my_bucket/...`, `https://my_bucket.s3.amazonaws.com/...` -> `my_bucket`. */
-export function normaliseBucket(input: string): string {
-  let b = input.trim();
-  const s3 = /^s3:\/\/([^/]+)/i.exec(b);
-  if (s3) return s3[1]!;
-  if (/^https?:\/\//i.test(b)) {
-    let u: URL;
-    try {
-      u = new URL(b);
-    } catch {
-      return b;
-    }
-    const vhost = /^(.+)\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com$/i.exec(u.hostname);
-    if (vhost) return vhost[1]!;
-    b = u.pathname.split('/').filter(Boolean)[0] ?? '';
-  }
-  return b.replace(/\/+$/, '');
-}
+/** Bucket reading is an S3 location rule: rules/s3.ts. */
+export { normaliseBucket } from '../rules/s3.js';
 
 /** The one glob matcher for keys relative to the prefix (see glob.ts for the syntax and its bounds). */
 export function globMatcher(glob: string): (relativeKey: string) => boolean {

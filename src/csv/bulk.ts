@@ -1,8 +1,9 @@
 /**
- * Full-file validation, as the sandbox's job runner does it: every record scanned (CsvScanner) and
- * checked (compileRowValidator), in constant memory. A large local file is split at newlines into
- * one byte range per core and validated by worker threads; if any range holds a quote (a quoted
- * newline could sit on the split), the file is validated again on one thread.
+ * Full-file validation, as the sandbox's job runner does it: every record read (CsvRecordReader, in
+ * the platform's dialect) and checked (compileRowValidator), in constant memory. A large local file
+ * is split at line breaks into one byte range per core and validated by worker threads; if any range
+ * holds a quoted field (a quoted line break could sit on the split), the file is validated again on
+ * one thread.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { MetadataSchema, WireCsvFormat } from '../dfi/schemas.js';
 import { describeError } from '../errors.js';
-import { CsvScanner } from './scan.js';
+import { CsvRecordReader, PLATFORM_DIALECT, type RecordDelimiter } from './records.js';
 import { compileRowValidator } from './validate.js';
 import { SegmentWriter, type SegmentTarget } from '../sandbox/store/segment.js';
 
@@ -36,6 +37,8 @@ export interface ValidateOptions {
   store?: SegmentTarget;
   /** At most this many worker threads (default: the cores, up to 4). */
   maxThreads?: number;
+  /** The line break, when known (a byte range of a file does not start where it can be found). */
+  recordDelimiter?: RecordDelimiter;
 }
 
 /** Files at least this large are split across cores. */
@@ -52,7 +55,7 @@ export async function validateStream(
 ): Promise<FileOutcome & { lines: number; sawQuote: boolean; segments: string[] }> {
   const out = { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0, lines: 0, sawQuote: false, segments: [] } as FileOutcome & { lines: number; sawQuote: boolean; segments: string[] };
   const writer = opts.store ? new SegmentWriter(opts.store) : undefined;
-  const scanner = new CsvScanner((fields, line) => {
+  const reader = new CsvRecordReader({ ...PLATFORM_DIALECT, ...(opts.recordDelimiter ? { recordDelimiter: opts.recordDelimiter } : {}) }, (fields, line) => {
     out.rows++;
     const why = validate(fields);
     if (why === null) {
@@ -72,19 +75,19 @@ export async function validateStream(
   const decoder = new StringDecoder('utf8');
   try {
     for await (const chunk of stream) {
-      if (!scanner.feed(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer))) break;
+      if (!reader.feed(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer))) break;
       if (opts.signal?.aborted) break;
     }
-    scanner.feed(decoder.end());
-    scanner.end();
+    reader.feed(decoder.end());
+    reader.end();
     if (writer) out.segments = writer.close();
   } catch (err) {
     out.error = describeError(err);
   } finally {
     stream.destroy();
   }
-  out.lines = scanner.line;
-  out.sawQuote = scanner.sawQuote;
+  out.lines = reader.line;
+  out.sawQuote = reader.sawQuote;
   return out;
 }
 
@@ -97,9 +100,26 @@ function workerScript(): string | null {
   return null;
 }
 
-/** Byte offsets that split the file into `parts` ranges, each starting right after a newline. */
-async function splitPoints(file: string, size: number, parts: number): Promise<number[]> {
+/** The file's line break: the first one in its first 64 KiB (quotes aside: a quoted field sends the file to one thread anyway). */
+async function firstLineBreak(file: string): Promise<RecordDelimiter | undefined> {
   const fh = await fs.promises.open(file, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    for (let i = 0; i < bytesRead; i++) {
+      if (buf[i] === 10) return '\n';
+      if (buf[i] === 13) return i + 1 < bytesRead && buf[i + 1] === 10 ? '\r\n' : i + 1 < bytesRead ? '\r' : undefined;
+    }
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Byte offsets that split the file into `parts` ranges, each starting right after a line break. */
+async function splitPoints(file: string, size: number, parts: number, rd: RecordDelimiter): Promise<number[]> {
+  const fh = await fs.promises.open(file, 'r');
+  const needle = Buffer.from(rd);
   try {
     const points = [0];
     const buf = Buffer.alloc(64 * 1024);
@@ -107,13 +127,13 @@ async function splitPoints(file: string, size: number, parts: number): Promise<n
       let at = Math.floor((size * i) / parts);
       for (;;) {
         const { bytesRead } = await fh.read(buf, 0, buf.length, at);
-        if (bytesRead === 0) return points;
-        const nl = buf.subarray(0, bytesRead).indexOf(10);
+        if (bytesRead < needle.length) return points;
+        const nl = buf.subarray(0, bytesRead).indexOf(needle);
         if (nl !== -1) {
-          points.push(at + nl + 1);
+          if (at + nl + needle.length > points[points.length - 1]!) points.push(at + nl + needle.length);
           break;
         }
-        at += bytesRead;
+        at += bytesRead - (needle.length - 1);
       }
     }
     return points;
@@ -166,14 +186,18 @@ export async function validateFile(
   const cores = opts.maxThreads ?? Math.min(4, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
   const script = workerScript();
   if (opts.maxRows !== undefined || size < PARALLEL_MIN_BYTES || cores < 2 || !script) return single();
+  // Every range must read the file's line break, which only the first one can find.
+  const rd = await firstLineBreak(file);
+  if (rd === undefined || rd === '\r') return single();
 
-  const points = await splitPoints(file, size, cores);
+  const points = await splitPoints(file, size, cores, rd);
+  if (points.length < 2) return single();
   const progress = points.map(() => [0, 0] as [number, number]);
   const results = await Promise.all(
     points.map((start, i) =>
       runRange(
         script,
-        { file, start, end: (points[i + 1] ?? size) - 1, format, schema, maxSamples: MAX_SAMPLES, progressEvery: PROGRESS_EVERY, store: opts.store },
+        { file, start, end: (points[i + 1] ?? size) - 1, format, schema, recordDelimiter: rd, maxSamples: MAX_SAMPLES, progressEvery: PROGRESS_EVERY, store: opts.store },
         (valid, invalid) => {
           progress[i] = [valid, invalid];
           opts.onProgress?.(progress.reduce((a, p) => a + p[0], 0), progress.reduce((a, p) => a + p[1], 0));

@@ -5,7 +5,7 @@
  * counting characters, as DuckDB's sniffer and CleverCSV do; ties go to the comma, the only delimiter
  * the platform reads.
  */
-import { parse } from 'csv-parse/sync';
+import { readRecords } from './records.js';
 
 export const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'] as const;
 const MAX_ROWS = 1000;
@@ -32,22 +32,10 @@ function splitWhitespace(text: string, maxRows: number): string[][] {
   return out;
 }
 
+/** The first `maxRows` records of a text: runs of spaces split as such; otherwise read by the project's one CSV reader (csv/records.ts). */
 export function parseRows(text: string, delimiter: string, maxRows = MAX_ROWS): string[][] {
   if (delimiter === WHITESPACE) return splitWhitespace(text, maxRows);
-  try {
-    return parse(text, {
-      delimiter,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-      to_line: maxRows,
-      bom: true,
-    }) as string[][];
-  } catch {
-    // A quote left open at the end of the sample: parse what comes before it.
-    const lines = text.split(/\r\n|\n|\r/).slice(0, maxRows);
-    return lines.filter((l) => l.length > 0).map((l) => l.split(delimiter));
-  }
+  return readRecords(text, { delimiter }, maxRows);
 }
 
 function modalWidth(rows: string[][]): { width: number; share: number } {

@@ -12,10 +12,10 @@
  */
 import type { MetadataProperty, MetadataSchema } from '../dfi/schemas.js';
 import { detectDialect } from './dialect.js';
-import type { FileFormat } from './format.js';
 import { readName, tokenize, type NameInfo } from './names.js';
 import type { Sample } from './sample.js';
-import { isIPv4, isInteger } from './validate.js';
+import { CORE_FIELDS, type FileFormat } from '../rules/fields.js';
+import { numberPropertyFor, propertyValueCheck } from '../rules/values.js';
 import { invalidInput } from '../errors.js';
 import { classifyByShare, datetimeLabel, EPOCH_TO_MS, epochUnit, NA_VALUES, parseNumber, type EpochUnit, type ValueType } from './values.js';
 
@@ -551,7 +551,6 @@ function entityScore(p: Profile, rows: number, layout: Layout): Choice | null {
 
 // ---- the whole ---------------------------------------------------------------------------------
 
-const CORE_FIELDS = ['entity_id', 'timestamp', 'longitude', 'latitude'];
 const STARTS_LIKE_DATA = /^[+-]?\d/;
 
 /** How many rows under the header are units or a second header (text where the rows below hold numbers or dates): 0 to 2. */
@@ -861,25 +860,15 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
 
 // ---- dataset properties ------------------------------------------------------------------------
 
-/** Share of a column's values that fit a property (empty values count against a non-nullable one). */
+/**
+ * Share of a column's values that fit a property, by the very check rows are validated with
+ * (rules/values.ts): empty values count against a non-nullable property, and "NULL" or "NaN" is no
+ * number.
+ */
 function fitShare(p: Profile, prop: MetadataProperty): number {
   if (p.values.length === 0) return 1;
-  const empties = p.values.length - p.nonEmpty.length;
-  const [min, max] = prop.signed === false ? [0, 4_294_967_295] : [-2_147_483_648, 2_147_483_647];
-  const one = (v: string): boolean => {
-    switch (prop.type) {
-      case 'number':
-        return isInteger(v) && Number(v) >= min && Number(v) <= max;
-      case 'ip':
-        return isIPv4(v);
-      case 'enum':
-        return prop.values?.includes(v) ?? false;
-      default:
-        return true;
-    }
-  };
-  const good = p.nonEmpty.filter(one).length + (prop.nullable === false ? 0 : empties);
-  return good / p.values.length;
+  const check = propertyValueCheck(prop);
+  return p.values.filter((v) => check(v) === null).length / p.values.length;
 }
 
 /** A column fits a property when nearly all its values do: a few invalid rows must not hide the match. */
@@ -978,11 +967,8 @@ function perEntityLabel(p: Profile, entity: Profile | undefined): boolean {
 function suggestProperty(p: Profile, entity?: Profile): MetadataProperty | null {
   const nullable = p.nonEmpty.length < p.values.length;
   if (p.type === 'integer') {
-    return p.min >= 0 && p.max <= 4_294_967_295
-      ? { type: 'number', nullable, signed: false }
-      : p.min >= -2_147_483_648 && p.max <= 2_147_483_647
-        ? { type: 'number', nullable, signed: true }
-        : null;
+    const fit = numberPropertyFor(p.min, p.max);
+    return fit ? { type: 'number', nullable, ...fit } : null;
   }
   if (p.type === 'ipv4') return { type: 'ip', nullable };
   // An enum is a small set of categories that repeat; not the names or call signs of the few objects sampled.

@@ -2,6 +2,8 @@
  * What a column's values say: their type, numeric range, and, for times, the encoding and how to
  * convert it to what the importer expects (epoch milliseconds).
  */
+import { isDecimal, isInteger, isIPv4 } from '../rules/values.js';
+
 export type ValueType =
   | 'empty'
   | 'integer'
@@ -20,9 +22,6 @@ export type ValueType =
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEXID_RE = /^(?=.*[a-f])[0-9a-f]{6}$|^[0-9a-f]{16,128}$/i;
-const IPV4_RE = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const INT_RE = /^[+-]?\d+$/;
-const DEC_RE = /^[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?$/;
 const DEC_COMMA_RE = /^[+-]?\d+,\d+$/;
 const POINT_RE = /^\s*(?:SRID=\d+;)?POINT\s*Z?\s*\(\s*-?\d+(?:\.\d+)?\s+-?\d+(?:\.\d+)?(?:\s+-?\d+(?:\.\d+)?)?\s*\)\s*$/i;
 /** Matched on the trimmed value; no two `\s*` compete for the same spaces (a 1 MB value of spaces ran over 120 s before). */
@@ -47,7 +46,7 @@ const TIME_RE = /^\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$/;
 
 export function parseNumber(v: string, decimalComma: boolean): number | null {
   if (v.length > MAX_CLASSIFIED_CHARS) return null;
-  if (DEC_RE.test(v)) return Number(v);
+  if (isDecimal(v)) return Number(v);
   if (decimalComma && DEC_COMMA_RE.test(v)) return Number(v.replace(',', '.'));
   return null;
 }
@@ -56,11 +55,11 @@ export function classifyValues(values: string[], decimalComma: boolean): ValueTy
   if (values.length === 0) return 'empty';
   if (values.some((v) => v.length > MAX_CLASSIFIED_CHARS)) return 'string';
   const all = (f: (v: string) => boolean) => values.every(f);
-  if (all((v) => INT_RE.test(v))) return 'integer';
+  if (all(isInteger)) return 'integer';
   if (all((v) => parseNumber(v, decimalComma) !== null)) return 'decimal';
   if (all((v) => UUID_RE.test(v))) return 'uuid';
   if (all((v) => HEXID_RE.test(v))) return 'hexid';
-  if (all((v) => IPV4_RE.test(v))) return 'ipv4';
+  if (all(isIPv4)) return 'ipv4';
   if (all((v) => DATETIME_FORMATS.some((f) => f.re.test(v)))) return 'datetime';
   if (all((v) => DATE_RE.test(v))) return 'date';
   if (all((v) => TIME_RE.test(v))) return 'time';

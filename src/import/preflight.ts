@@ -4,11 +4,13 @@
  * along with the result.
  */
 import { checkGlob } from '../aws/glob.js';
-import { bucketNameProblem, prefixWarning, ROLE_ARN_RE } from '../aws/arn.js';
+import { displayUrl } from '../aws/s3-names.js';
 import { invalidInput, UserFacingError } from '../errors.js';
-import { CORE_FIELDS, toWireFormat, type FileFormat } from '../csv/format.js';
 import { jsonDepthOver, MAX_JSON_DEPTH, type BatchRequest, type Dataset, type WireSource } from '../dfi/schemas.js';
-import { normaliseBucket, displayUrl } from '../aws/s3-names.js';
+import { POLICY_ARN_RE, roleArnProblem } from '../rules/arn.js';
+import { toWireFormat, type FileFormat } from '../rules/fields.js';
+import { formatProblems, MAX_COLUMN, type FormatProblem } from '../rules/format.js';
+import { bucketNameProblem, normaliseBucket, normalisePrefix, prefixWarning } from '../rules/s3.js';
 
 export interface S3SourceArgs {
   bucket: string;
@@ -26,29 +28,8 @@ export type Preflight = {
 };
 
 export const MAX_URLS = 10_000;
-const MAX_COLUMN = 9_999;
 /** AWS STS: "The plaintext that you use for both inline and managed session policies can't exceed 2,048 characters." */
 const MAX_SESSION_POLICY_CHARS = 2048;
-const POLICY_ARN_RE = /^arn:aws(?:-cn|-us-gov)?:iam::(?:\d{12}|aws):policy\/[\w+=,.@/-]+$/;
-
-/** The closest name by edit distance, for "did you mean". */
-function closest(name: string, candidates: string[]): string | undefined {
-  const d = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const tmp = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = tmp;
-      }
-    }
-    return row[b.length]!;
-  };
-  const best = candidates.map((c) => ({ c, dist: d(name.toLowerCase(), c.toLowerCase()) })).sort((a, b) => a.dist - b.dist)[0];
-  return best && best.dist <= Math.max(2, Math.floor(name.length / 3)) ? best.c : undefined;
-}
 
 function checkSource(source: SourceArgs, errors: string[], pf: Preflight): WireSource {
   if ('urls' in source) {
@@ -79,9 +60,9 @@ function checkSource(source: SourceArgs, errors: string[], pf: Preflight): WireS
   let prefix = s3.prefix;
   if (prefix !== undefined) {
     if (/^s3:\/\//i.test(prefix)) errors.push(`prefix "${prefix}" must be a key prefix, not an s3:// URI: give the part after the bucket name.`);
-    const trimmed = prefix.replace(/^\/+/, '');
-    if (trimmed !== prefix) pf.warnings.push(`prefix "${prefix}": the leading "/" was removed (S3 keys do not start with one).`);
-    prefix = trimmed || undefined;
+    const trimmed = normalisePrefix(prefix);
+    if (trimmed !== prefix && prefix.startsWith('/')) pf.warnings.push(`prefix "${prefix}": the leading "/" was removed (S3 keys do not start with one).`);
+    prefix = trimmed;
     const sibling = prefixWarning(prefix);
     if (sibling) pf.warnings.push(sibling);
   } else {
@@ -96,13 +77,8 @@ function checkSource(source: SourceArgs, errors: string[], pf: Preflight): WireS
     }
     if (!/csv/i.test(s3.glob)) pf.warnings.push(`glob "${s3.glob}" does not mention csv: every matching file is read as CSV.`);
   }
-  if (!ROLE_ARN_RE.test(s3.role_arn)) {
-    errors.push(
-      s3.role_arn.startsWith('arn:aws:s3:')
-        ? `role_arn "${s3.role_arn}" is an S3 ARN, not a role ARN. Give the ARN of the IAM role that carries the trust policy: arn:aws:iam::<12-digit account>:role/<name>.`
-        : `role_arn "${s3.role_arn}" is not an IAM role ARN. It must look like arn:aws:iam::123456789012:role/my-role (find it with: aws iam get-role --role-name <name>).`,
-    );
-  }
+  const roleProblem = roleArnProblem(s3.role_arn);
+  if (roleProblem) errors.push(roleProblem);
   for (const arn of s3.policy_arns ?? []) {
     if (!POLICY_ARN_RE.test(arn)) errors.push(`policy_arns: "${arn}" is not an IAM policy ARN (arn:aws:iam::<account or aws>:policy/<name>).`);
   }
@@ -128,52 +104,35 @@ function checkSource(source: SourceArgs, errors: string[], pf: Preflight): WireS
   };
 }
 
+/** A format problem in words for the assistant (rules/format.ts finds them). */
+function describeFormatProblem(p: FormatProblem, dataset: Dataset, props: string[]): string {
+  switch (p.code) {
+    case 'missing_core_fields':
+      return `file_format is missing ${p.fields.join(', ')}: every row needs them. infer_csv_format proposes them.`;
+    case 'bad_column_index':
+      return `file_format.${p.field} = ${p.index}: a column index must be a whole number from 0 to ${MAX_COLUMN} (0-based).`;
+    case 'wire_name':
+      return `file_format uses "${p.field}": write it in snake_case, "${p.write}" (it is sent as ${p.field}).`;
+    case 'unknown_field':
+      return `file_format maps "${p.field}", which is not a core field nor a property of dataset ${dataset.id}${p.suggestion ? `; did you mean "${p.suggestion}"?` : '.'} Its properties are: ${props.join(', ') || '(none)'}.`;
+    case 'core_fields_share_column':
+      return `file_format maps ${p.fields.join(' and ')} to the same column ${p.index}: each of entity_id, timestamp, longitude, latitude and altitude needs its own column${p.fields.includes('longitude') && p.fields.includes('latitude') ? ' (one column for both would put every point on the diagonal)' : ''}. infer_csv_format proposes a column map.`;
+    case 'core_field_shares_column':
+      return `Column ${p.index} is both ${p.core} and the propert${p.properties.length > 1 ? 'ies' : 'y'} ${p.properties.join(', ')}: check that this is meant.`;
+    case 'shared_column':
+      return `Column ${p.index} is mapped to ${p.fields.join(' and ')}: check that this is meant.`;
+    case 'unmapped_required_properties':
+      return `Properties that are not nullable are not mapped: ${p.properties.join(', ')}. The platform may reject every row without them; map them if the files have them.`;
+  }
+}
+
 function checkFormat(format: FileFormat, dataset: Dataset, errors: string[], pf: Preflight): void {
-  const before = errors.length;
   const schema = dataset.dataDescription?.metadataSchema ?? {};
-  const missing = CORE_FIELDS.filter((f) => !Object.hasOwn(format, f));
-  if (missing.length) errors.push(`file_format is missing ${missing.join(', ')}: every row needs them. infer_csv_format proposes them.`);
-  for (const [k, v] of Object.entries(format)) {
-    if (!Number.isInteger(v) || v < 0 || v > MAX_COLUMN) errors.push(`file_format.${k} = ${v}: a column index must be a whole number from 0 to ${MAX_COLUMN} (0-based).`);
-  }
-  const wireNames = new Set(['entityId', 'metadataId']);
-  const core = new Set<string>([...CORE_FIELDS, 'altitude', 'metadata_id']);
   const props = Object.keys(schema);
-  for (const k of Object.keys(format)) {
-    if (core.has(k) || Object.hasOwn(schema, k)) continue;
-    if (wireNames.has(k)) {
-      errors.push(`file_format uses "${k}": write it in snake_case, "${k === 'entityId' ? 'entity_id' : 'metadata_id'}" (it is sent as ${k}).`);
-      continue;
-    }
-    const guess = closest(k, [...props, ...core]);
-    errors.push(
-      `file_format maps "${k}", which is not a core field nor a property of dataset ${dataset.id}${guess ? `; did you mean "${guess}"?` : '.'} Its properties are: ${props.join(', ') || '(none)'}.`,
-    );
-  }
-  const byIndex = new Map<number, string[]>();
-  for (const [k, v] of Object.entries(format)) byIndex.set(v, [...(byIndex.get(v) ?? []), k]);
-  // Core fields need a column each (longitude and latitude on one column put every point on the
-  // diagonal); a property may share a core field's column, but rarely means to.
-  const coreFields = new Set<string>([...CORE_FIELDS, 'altitude']);
-  for (const [i, names] of byIndex) {
-    if (names.length < 2) continue;
-    const cores = names.filter((n) => coreFields.has(n));
-    const others = names.filter((n) => !coreFields.has(n));
-    if (cores.length > 1) {
-      errors.push(`file_format maps ${cores.join(' and ')} to the same column ${i}: each of entity_id, timestamp, longitude, latitude and altitude needs its own column${cores.includes('longitude') && cores.includes('latitude') ? ' (one column for both would put every point on the diagonal)' : ''}. infer_csv_format proposes a column map.`);
-    } else if (cores.length === 1) {
-      pf.warnings.push(`Column ${i} is both ${cores[0]} and the propert${others.length > 1 ? 'ies' : 'y'} ${others.join(', ')}: check that this is meant.`);
-    } else {
-      pf.warnings.push(`Column ${i} is mapped to ${names.join(' and ')}: check that this is meant.`);
-    }
-  }
-  const unmappedRequired = Object.entries(schema).filter(([name, p]) => p.nullable === false && !Object.hasOwn(format, name));
-  if (unmappedRequired.length) {
-    pf.warnings.push(
-      `Properties that are not nullable are not mapped: ${unmappedRequired.map(([n]) => n).join(', ')}. The platform may reject every row without them; map them if the files have them.`,
-    );
-  }
-  pf.checks.push({ name: 'file_format', ok: errors.length === before, message: `${Object.keys(format).length} column(s) mapped` });
+  const found = formatProblems(format, schema);
+  errors.push(...found.errors.map((p) => describeFormatProblem(p, dataset, props)));
+  pf.warnings.push(...found.warnings.map((p) => describeFormatProblem(p, dataset, props)));
+  pf.checks.push({ name: 'file_format', ok: found.errors.length === 0, message: `${Object.keys(format).length} column(s) mapped` });
 }
 
 /** Builds the wire request from the tool's arguments, or throws with every problem found. */

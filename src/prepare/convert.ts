@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { CsvScanner } from '../csv/scan.js';
+import { CsvRecordReader } from '../csv/records.js';
 import type { CompiledRecipe, RejectCause } from './recipe.js';
 
 export interface ConvertStats {
@@ -68,7 +68,7 @@ export async function convertStream(source: Readable, compiled: CompiledRecipe, 
   let outChars = 0;
   let headerLeft = (input.header ? 1 : 0) + input.skip_rows;
   let stop = false;
-  const scanner = new CsvScanner((fields, line) => {
+  const scanner = new CsvRecordReader({ delimiter: input.delimiter }, (fields, line) => {
     if (line <= input.skip_lines) {
       stats.skipped++;
       return true;
@@ -99,7 +99,7 @@ export async function convertStream(source: Readable, compiled: CompiledRecipe, 
       return false;
     }
     return true;
-  }, input.delimiter);
+  });
 
   const flush = async () => {
     if (out.length === 0) return;

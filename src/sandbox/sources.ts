@@ -14,7 +14,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { UserFacingError, describeError } from '../errors.js';
 import { guardedGet } from '../net/guarded-get.js';
-import { displayUrl, globMatcher, normaliseBucket } from '../aws/s3-names.js';
+import { displayUrl, globMatcher } from '../aws/s3-names.js';
+import { normaliseBucket, normalisePrefix, unsafeS3Location } from '../rules/s3.js';
 
 export interface SourceFile {
   /** For logs: `s3://bucket/key` or the URL without its query string. */
@@ -53,7 +54,7 @@ export async function listRemoteS3Files(endpoint: string, bucketInput: string, p
   const { listMatchingKeys, loadSdk, makeS3Client, s3Error } = await import('../aws/s3.js');
   const client = await makeS3Client({ endpoint });
   const keys: string[] = [];
-  await listMatchingKeys(client, bucket, prefix?.replace(/^\/+/, '') || undefined, glob, { onKey: (k) => void (keys.length < MAX_SOURCE_FILES && keys.push(k)) });
+  await listMatchingKeys(client, bucket, normalisePrefix(prefix), glob, { onKey: (k) => void (keys.length < MAX_SOURCE_FILES && keys.push(k)) });
   const sdk = await loadSdk();
   return keys.map((key) => ({
     name: `s3://${bucket}/${key}`,
@@ -67,24 +68,13 @@ export async function listRemoteS3Files(endpoint: string, bucketInput: string, p
   }));
 }
 
-/** Why a bucket or prefix cannot map to a folder inside the root, or null when it can. */
-export function unsafeS3Location(bucketInput: string, prefix: string | undefined): string | null {
-  const bucket = normaliseBucket(bucketInput);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(bucket) || bucket.includes('..')) return `"${bucketInput}" is not a valid bucket name.`;
-  const p = (prefix ?? '').replace(/^\/+/, '');
-  if (p.split(/[\\/]/).some((seg) => seg === '..') || p.includes('\0')) return `the prefix "${prefix}" must not contain "..".`;
-  return null;
-}
-
 export async function listS3Files(root: string, bucketInput: string, prefix: string | undefined, glob: string): Promise<SourceFile[]> {
   const bucket = normaliseBucket(bucketInput);
   const why = unsafeS3Location(bucketInput, prefix);
   if (why) throw new UserFacingError('bad_request', why, { status: 400 });
-  const p = (prefix ?? '').replace(/^\/+/, '');
-  const match = globMatcher(glob);
-  // The root itself may sit behind a symlink (e.g. /tmp on macOS): everything below it may not.
-  const realRoot = await fs.promises.realpath(root).catch(() => root);
-  const bucketDir = path.join(realRoot, bucket);
+import { guardedGet } from '../net/guarded-get.js';
+import { displayUrl, globMatcher } from '../aws/s3-names.js';
+import { normaliseBucket, normalisePrefix, unsafeS3Location } from '../rules/s3.js';
   const stat = await fs.promises.lstat(bucketDir).catch(() => null);
   if (!stat?.isDirectory()) {
     throw new UserFacingError('source_error', `the bucket "${bucket}" does not exist in the sandbox (no folder ${bucket} in ${root}).`, { status: 400 });

@@ -1,6 +1,6 @@
 import { compressionOfKey, compressionWarning, nothingMatches } from '../import/compression.js';
 import { z } from 'zod';
-import { parseS3Location } from '../aws/iam.js';
+import { parseS3Location } from '../rules/s3.js';
 import { invalidInput, UserFacingError } from '../errors.js';
 import { inferCsvFormat } from '../csv/infer.js';
 import { DEFAULT_SAMPLE_BYTES, sampleFromStream } from '../csv/sample.js';

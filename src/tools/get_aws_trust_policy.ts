@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { checkTrustPolicy } from '../aws/trust-policy.js';
-import { buildAccessPolicy, buildCommands, DEFAULT_ROLE_NAME, inlinePolicyName, KMS_KEY_ARN_RE, lintPolicy, parseS3Location, ROLE_NAME_RE } from '../aws/iam.js';
+import { buildAccessPolicy, buildCommands, DEFAULT_ROLE_NAME, inlinePolicyName, lintPolicy } from '../aws/iam.js';
+import { KMS_KEY_ARN_RE, ROLE_NAME_RE } from '../rules/arn.js';
+import { parseS3Location } from '../rules/s3.js';
 import { invalidInput, UserFacingError } from '../errors.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 

@@ -11,7 +11,7 @@ import { s3Preflight } from '../import/s3-preflight.js';
 import { rolePreflight } from '../import/role-preflight.js';
 import { isTerminal, type WireSource } from '../dfi/schemas.js';
 import { displayUrl, maskQuery } from '../aws/s3-names.js';
-import { parseS3Location } from '../aws/iam.js';
+import { parseS3Location } from '../rules/s3.js';
 import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, type Presigned } from '../aws/presign-limits.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 

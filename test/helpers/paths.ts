@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { toWireFormat } from '../../src/csv/format.js';
+import { toWireFormat } from '../../src/rules/fields.js';
 import type { MetadataSchema } from '../../src/dfi/schemas.js';
 import { fileURLToPath } from 'node:url';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildAccessPolicy, buildCommands, inlinePolicyName, lintPolicy, parseS3Location } from '../../src/aws/iam.js';
+import { buildAccessPolicy, buildCommands, inlinePolicyName, lintPolicy } from '../../src/aws/iam.js';
+import { parseS3Location } from '../../src/rules/s3.js';
 
 describe('the least-privilege access policy', () => {
   it('limits listing to the prefix, reading to the prefix, and adds kms:Decrypt only with a key', () => {

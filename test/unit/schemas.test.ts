@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchRequestSchema, DatasetSchema, JobSchema, StatusListSchema, isTerminal } from '../../src/dfi/schemas.js';
-import { fromWireFormat, toWireFormat } from '../../src/csv/format.js';
+import { fromWireFormat, toWireFormat } from '../../src/rules/fields.js';
 
 // The job JSON of the user guide (its Python None written as null).
 const GUIDE_JOB = {

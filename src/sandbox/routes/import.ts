@@ -1,12 +1,14 @@
 /** The Import API: trust policy, batches (dry runs answered at once, imports run in the background), status, abort. */
 import type { Hono } from 'hono';
-import { ROLE_ARN_RE } from '../../aws/arn.js';
-import { WIRE_CORE } from '../../csv/format.js';
 import { BatchRequestSchema, type BatchRequest } from '../../dfi/schemas.js';
+import { ROLE_ARN_RE } from '../../rules/arn.js';
+import { WIRE_CORE } from '../../rules/fields.js';
+import { formatProblems, MAX_COLUMN } from '../../rules/format.js';
+import { unsafeS3Location } from '../../rules/s3.js';
 import type { SandboxDataset } from '../datasets.js';
 import { permissionsOf } from '../datasets.js';
 import { HttpError, dataset, instanceKey, readJson, type SandboxContext, type SandboxEnv } from '../http.js';
-import { listRemoteS3Files, listS3Files, unsafeS3Location, urlFiles } from '../sources.js';
+import { listRemoteS3Files, listS3Files, urlFiles } from '../sources.js';
 import type { SegmentSpec } from '../store/segment.js';
 
 export const SANDBOX_PRINCIPAL = 'arn:aws:iam::000000000000:role/dfi/dfi-sandbox-import-api';
@@ -34,12 +36,14 @@ function parseDryRun(value: string | undefined): boolean | number {
 
 /** The checks the platform makes before it accepts a batch (as far as they can be known). */
 function checkBatch(req: BatchRequest, d: SandboxDataset): void {
-  const csv = req.format.csv;
-  const missing = ['entityId', 'timestamp', 'longitude', 'latitude'].filter((k) => csv[k] === undefined);
+  // The same format rules as the preflight (rules/format.ts), worded for an API.
+  const { errors } = formatProblems(req.format.csv, d.dataDescription?.metadataSchema ?? {}, 'wire');
+  const missing = errors.flatMap((p) => (p.code === 'missing_core_fields' ? p.fields : []));
   if (missing.length) throw new HttpError(400, `format.csv is missing required fields: ${missing.join(', ')}`);
-  const schema = d.dataDescription?.metadataSchema ?? {};
-  const unknown = Object.keys(csv).filter((k) => !WIRE_CORE.has(k) && !Object.hasOwn(schema, k));
+  const unknown = errors.flatMap((p) => (p.code === 'unknown_field' ? [p.field] : []));
   if (unknown.length) throw new HttpError(400, `format.csv maps ${unknown.join(', ')}, which ${unknown.length > 1 ? 'are not properties' : 'is not a property'} of dataset ${d.id}`);
+  const badIndex = errors.flatMap((p) => (p.code === 'bad_column_index' ? [`${p.field}: ${p.index}`] : []));
+  if (badIndex.length) throw new HttpError(400, `format.csv has column indexes out of range (0..${MAX_COLUMN}): ${badIndex.join(', ')}`);
   if ('s3' in req.source) {
     const arn = req.source.s3.credentials.RoleArn;
     if (!ROLE_ARN_RE.test(arn)) throw new HttpError(400, `credentials.RoleArn ${JSON.stringify(arn)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
