@@ -11,7 +11,7 @@ import { buildServer, PREBUILT_TOOL_LIST, toolListFingerprint } from '../dist/se
 
 process.env.DFI_NO_PREBUILT_TOOLS_LIST = '1';
 const { config } = parseCommand(['--sandbox'], {});
-const server = buildServer({ config, client: new DfiClient({ baseUrl: 'http://127.0.0.1:9', token: 'unused-for-listing' }), backendLabel: 'the sandbox' });
+const server = buildServer({ config, client: new DfiClient({ baseUrl: 'http://127.0.0.1:9', token: 'unused-for-listing' }) });
 const [a, b] = InMemoryTransport.createLinkedPair();
 await server.connect(a);
 const client = new Client({ name: 'build', version: '1' });

@@ -7,16 +7,15 @@
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { invalidInput } from './errors.js';
 import type { LogLevel } from './log.js';
 import { defaultStateDir } from './state/paths.js';
 import { implicitSampleRoots } from './fs/allowed-file.js';
+import { PACKAGE_ROOT } from './version.js';
 
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export { PACKAGE_ROOT, VERSION } from './version.js';
 export const DEFAULT_S3_ROOT = path.join(PACKAGE_ROOT, 'examples', 's3');
 export const DEFAULT_DATASETS_FILE = path.join(PACKAGE_ROOT, 'examples', 'datasets.json');
-export const VERSION: string = (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 export interface SandboxOptions {
   /** Folder whose sub-folders are the sandbox's S3 buckets: `<root>/<bucket>/<key>`. */

@@ -43,13 +43,11 @@ async function serve(config: Config): Promise<void> {
   let sandbox: RunningSandbox | undefined;
   let sandboxStarting: Promise<string> | undefined;
   let client: DfiClient;
-  let label: string;
   if (config.backend === 'platform') {
     registerSecret(config.apiToken);
     const proxy = proxyFor(new URL(config.apiUrl!));
     if (proxy) registerSecret(new URL(proxy).password || undefined);
     client = new DfiClient({ baseUrl: config.apiUrl!, token: config.apiToken!, timeoutMs: config.requestTimeoutMs, label: 'the platform', proxy });
-    label = 'the platform';
     log('info', `backend: the DFI platform at ${config.apiUrl} (token from DFI_API_TOKEN)${proxy ? `, through the proxy ${displayProxy(proxy)}` : ''}`);
   } else {
     const token = `sandbox-${randomBytes(18).toString('base64url')}`;
@@ -63,12 +61,11 @@ async function serve(config: Config): Promise<void> {
       return s.url;
     });
     client = new DfiClient({ baseUrl: sandboxStarting, token, timeoutMs: config.requestTimeoutMs, label: 'the sandbox' });
-    label = 'the sandbox';
   }
   if (config.readOnly) log('info', 'read-only: put_batch runs dry runs only; abort_batch is off');
   if (config.allowUnconfirmedImports) log('warn', 'the dry-run gate is lifted (--allow-unconfirmed-imports): real imports need no confirmation');
 
-  const server = buildServer({ config, client, backendLabel: label });
+  const server = buildServer({ config, client });
   const transport = new ResilientStdioTransport();
   transport.onerror = (err) => log('warn', `stdin: ${err.message}`);
   let closing = false;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PACKAGE_ROOT, VERSION, type Config } from './config.js';
-import type { DfiClient } from './dfi/client.js';
+import type { DatasetOperations, DfiPlatform } from './dfi/platform.js';
 import { ConfirmationStore } from './import/confirmations.js';
 import { registerPrompts } from './prompts.js';
 import { setLogSink } from './log.js';
@@ -50,8 +50,7 @@ export const TOOLS: ToolDefinition<any, any>[] = [
 
 export interface ServerDeps {
   config: Config;
-  client: DfiClient;
-  backendLabel: string;
+  client: DfiPlatform;
 }
 
 const WEBSITE_URL = 'https://github.com/dfi-ingest-mcp/dfi-ingest-mcp#readme';
@@ -114,7 +113,6 @@ export function buildServer(deps: ServerDeps): McpServer {
         const ctx: ToolContext = {
           config: deps.config,
           client: deps.client,
-          backendLabel: deps.backendLabel,
           confirmations,
           sampleRoots,
           signal: extra.signal,
@@ -154,7 +152,7 @@ export function buildServer(deps: ServerDeps): McpServer {
  * what was typed first, then containing it. The list is fetched at most every 30 s; a failure
  * completes nothing (completion is a convenience, never an error the person sees).
  */
-function datasetIdCompleter(client: Pick<DfiClient, 'listDatasets'>): (typed: string) => Promise<string[]> {
+function datasetIdCompleter(client: Pick<DatasetOperations, 'listDatasets'>): (typed: string) => Promise<string[]> {
   let cache: { at: number; ids: { id: string; match: (t: string) => boolean }[] } | undefined;
   return async (typed) => {
     if (!cache || Date.now() - cache.at > 30_000) {

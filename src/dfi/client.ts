@@ -1,5 +1,6 @@
 /**
- * The platform's Import and Datasets APIs over HTTP (undici).
+ * The platform's Import and Datasets APIs over HTTP (undici): the implementation of `DfiPlatform`
+ * (platform.ts).
  *
  * One client serves both backends: the real platform and the embedded sandbox (a real HTTP server on
  * loopback), so everything the tools do is exercised against the same code path.
@@ -15,6 +16,8 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { UserFacingError, describeError } from '../errors.js';
 import { log, redact } from '../log.js';
+import { VERSION } from '../version.js';
+import type { CallOptions, DfiPlatform } from './platform.js';
 import {
   DatasetListSchema,
   DatasetSchema,
@@ -44,6 +47,8 @@ export interface DfiClientOptions {
   label?: string;
   /** A forward proxy to reach the API through (see src/net/proxy.ts); direct when absent. */
   proxy?: string | undefined;
+  /** Sent as User-Agent (web application firewalls commonly block requests without one); default dfi-ingest-mcp/<version>. */
+  userAgent?: string;
 }
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -90,9 +95,20 @@ function retryAfterMs(header: string | string[] | undefined): number | undefined
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits `ms`, or less when the signal aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
-interface CallOptions {
+interface Request {
   method: 'GET' | 'PUT' | 'PATCH' | 'POST';
   path: string;
   query?: Record<string, string>;
@@ -102,7 +118,7 @@ interface CallOptions {
   /** The answer is a Query API event stream, read to its `finish` (see query.ts). */
   sse?: { expected: QueryReturn; maxRecords: number };
   /** The caller's cancellation (the MCP request's signal). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 let undiciPromise: Promise<typeof import('undici')> | undefined;
@@ -111,7 +127,7 @@ export function loadUndici(): Promise<typeof import('undici')> {
   return undiciPromise;
 }
 
-export class DfiClient {
+export class DfiClient implements DfiPlatform {
   #baseUrl: string | undefined;
   readonly #baseUrlReady: Promise<string>;
   readonly label: string;
@@ -122,6 +138,7 @@ export class DfiClient {
   #agent: Dispatcher | undefined;
   readonly #connectTimeoutMs: number;
   readonly #proxy: string | undefined;
+  readonly #userAgent: string;
 
   constructor(opts: DfiClientOptions) {
     const strip = (u: string) => u.replace(/\/+$/, '');
@@ -135,6 +152,7 @@ export class DfiClient {
     this.#maxRetryWaitMs = opts.maxRetryWaitMs ?? 20_000;
     this.#connectTimeoutMs = Math.min(10_000, this.#timeoutMs);
     this.#proxy = opts.proxy;
+    this.#userAgent = opts.userAgent ?? `dfi-ingest-mcp/${VERSION}`;
   }
 
   get baseUrl(): string {
@@ -157,53 +175,53 @@ export class DfiClient {
   // ---- Import API -------------------------------------------------------------------------------
 
   /** The trust policy, verbatim: usually a JSON object, possibly a string the checks must parse. */
-  getAwsTrustPolicy(): Promise<unknown> {
-    return this.#call({ method: 'GET', path: '/v1/import/awsTrustPolicy', retryable: true }, z.unknown());
+  getAwsTrustPolicy(opts: CallOptions = {}): Promise<unknown> {
+    return this.#call({ method: 'GET', path: '/v1/import/awsTrustPolicy', retryable: true, signal: opts.signal }, z.unknown());
   }
 
-  putBatch(body: BatchRequest, dryRun: DryRun): Promise<Job> {
+  putBatch(body: BatchRequest, dryRun: DryRun, opts: CallOptions = {}): Promise<Job> {
     return this.#call(
       // Always send dryRun explicitly, JSON-encoded, as dfipy does. Only dry runs may be retried.
-      { method: 'PUT', path: '/v1/import/batch', query: { dryRun: JSON.stringify(dryRun) }, body, retryable: dryRun !== false },
+      { method: 'PUT', path: '/v1/import/batch', query: { dryRun: JSON.stringify(dryRun) }, body, retryable: dryRun !== false, signal: opts.signal },
       JobSchema,
     );
   }
 
-  getBatch(id: string): Promise<Job> {
-    return this.#call({ method: 'GET', path: `/v1/import/batch/${encodeURIComponent(id)}`, retryable: true }, JobSchema);
+  getBatch(id: string, opts: CallOptions = {}): Promise<Job> {
+    return this.#call({ method: 'GET', path: `/v1/import/batch/${encodeURIComponent(id)}`, retryable: true, signal: opts.signal }, JobSchema);
   }
 
-  getBatchStatus(id: string): Promise<StatusUpdate[]> {
-    return this.#call({ method: 'GET', path: `/v1/import/batch/${encodeURIComponent(id)}/status`, retryable: true }, StatusListSchema);
+  getBatchStatus(id: string, opts: CallOptions = {}): Promise<StatusUpdate[]> {
+    return this.#call({ method: 'GET', path: `/v1/import/batch/${encodeURIComponent(id)}/status`, retryable: true, signal: opts.signal }, StatusListSchema);
   }
 
-  abortBatch(id: string): Promise<Job> {
+  abortBatch(id: string, opts: CallOptions = {}): Promise<Job> {
     return this.#call(
-      { method: 'PATCH', path: `/v1/import/batch/${encodeURIComponent(id)}`, body: { status: 'aborted' }, retryable: false },
+      { method: 'PATCH', path: `/v1/import/batch/${encodeURIComponent(id)}`, body: { status: 'aborted' }, retryable: false, signal: opts.signal },
       JobSchema,
     );
   }
 
   // ---- Datasets API -----------------------------------------------------------------------------
 
-  listDatasets(q: { name?: string; before?: string; limit?: number } = {}): Promise<Dataset[]> {
+  listDatasets(q: { name?: string; before?: string; limit?: number } = {}, opts: CallOptions = {}): Promise<Dataset[]> {
     const query: Record<string, string> = {};
     if (q.name) query.name = q.name;
     if (q.before) query.before = q.before;
     if (q.limit !== undefined) query.limit = String(q.limit);
-    return this.#call({ method: 'GET', path: '/v1/datasets', query, retryable: true }, DatasetListSchema);
+    return this.#call({ method: 'GET', path: '/v1/datasets', query, retryable: true, signal: opts.signal }, DatasetListSchema);
   }
 
-  getDataset(id: string): Promise<Dataset> {
-    return this.#call({ method: 'GET', path: `/v1/datasets/${encodeURIComponent(id)}`, retryable: true }, DatasetSchema);
+  getDataset(id: string, opts: CallOptions = {}): Promise<Dataset> {
+    return this.#call({ method: 'GET', path: `/v1/datasets/${encodeURIComponent(id)}`, retryable: true, signal: opts.signal }, DatasetSchema);
   }
 
-  getDatasetSchema(id: string, type: 'full' | 'core' | 'withMetadataId' | 'withFilterFields' = 'full'): Promise<unknown> {
-    return this.#call({ method: 'GET', path: `/v1/datasets/${encodeURIComponent(id)}/schema`, query: { type }, retryable: true }, z.unknown());
+  getDatasetSchema(id: string, type: 'full' | 'core' | 'withMetadataId' | 'withFilterFields' = 'full', opts: CallOptions = {}): Promise<unknown> {
+    return this.#call({ method: 'GET', path: `/v1/datasets/${encodeURIComponent(id)}/schema`, query: { type }, retryable: true, signal: opts.signal }, z.unknown());
   }
 
-  getPermissions(id: string): Promise<Permissions> {
-    return this.#call({ method: 'GET', path: `/v1/datasets/${encodeURIComponent(id)}/permissions/me`, retryable: true }, PermissionsSchema);
+  getPermissions(id: string, opts: CallOptions = {}): Promise<Permissions> {
+    return this.#call({ method: 'GET', path: `/v1/datasets/${encodeURIComponent(id)}/permissions/me`, retryable: true, signal: opts.signal }, PermissionsSchema);
   }
 
   /** POST /v1/datasets/{id}/schema/values: merges enum values, in the public client's documented shape. A write: never sent twice. */
@@ -233,7 +251,7 @@ export class DfiClient {
 
   // ---- plumbing ---------------------------------------------------------------------------------
 
-  async #call<S extends z.ZodType>(opts: CallOptions, schema: S): Promise<z.infer<S>> {
+  async #call<S extends z.ZodType>(opts: Request, schema: S): Promise<z.infer<S>> {
     let base: string;
     try {
       base = await this.#baseUrlReady;
@@ -246,6 +264,7 @@ export class DfiClient {
     const started = Date.now();
     let waited = 0;
     for (let attempt = 0; ; attempt++) {
+      if (opts.signal?.aborted) throw cancelled(what);
       const outcome = await this.#once(url, opts, what);
       if (outcome.ok) return this.#parse(outcome.json, schema, what);
       const canRetry =
@@ -263,16 +282,16 @@ export class DfiClient {
       }
       waited += wait;
       log('debug', `${what}: attempt ${attempt + 1} failed (${outcome.error.status ?? outcome.error.kind}); retrying in ${Math.round(wait)} ms`);
-      await sleep(wait);
+      await sleep(wait, opts.signal);
     }
   }
 
   async #once(
     url: URL,
-    opts: CallOptions,
+    opts: Request,
     what: string,
   ): Promise<{ ok: true; json: unknown } | { ok: false; error: UserFacingError; retryable: boolean; retryAfterMs?: number }> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: opts.sse ? 'text/event-stream' : 'application/json' };
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: opts.sse ? 'text/event-stream' : 'application/json', 'user-agent': this.#userAgent };
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
@@ -357,21 +376,23 @@ export class DfiClient {
     }
   }
 
-  #networkError(err: unknown, what: string, opts: CallOptions, responseStarted: boolean): UserFacingError {
+  #networkError(err: unknown, what: string, opts: Request, responseStarted: boolean): UserFacingError {
     const code = (err as { code?: string })?.code ?? '';
     const isTimeout =
       code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || (err as Error)?.name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT';
     const notConnected = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'UND_ERR_CONNECT_TIMEOUT';
     const realImport = opts.method === 'PUT' && opts.query?.dryRun === 'false';
+    const wasCancelled = opts.signal?.aborted === true;
     if (realImport && (!notConnected || responseStarted)) {
       return new UserFacingError(
         'outcome_unknown',
-        `${what}: the connection to ${this.label} failed after the import request was sent (${redact(describeError(err))}); whether the import was created is unknown.`,
+        `${what}: ${wasCancelled ? 'the call was cancelled' : 'the connection to ' + this.label + ' failed'} after the import request was sent (${redact(describeError(err))}); whether the import was created is unknown.`,
         {
           hint: 'Do not send the import again yet: look for the new batch on the platform (or with get_batch if you know its id) and only retry once you are sure no import was created.',
         },
       );
     }
+    if (wasCancelled) return cancelled(what);
     const reason = isTimeout ? `no answer within ${this.#timeoutMs} ms` : redact(describeError(err));
     return new UserFacingError('network_error', `${what}: could not reach ${this.label} at ${this.baseUrl} (${reason}).`, {
       hint: notConnected
@@ -381,7 +402,7 @@ export class DfiClient {
   }
 
   /** The error to report after the last attempt: says how often it was tried, and for a real import what to check. */
-  #finalError(err: UserFacingError, opts: CallOptions, attempt: number): UserFacingError {
+  #finalError(err: UserFacingError, opts: Request, attempt: number): UserFacingError {
     const realImport = opts.method === 'PUT' && opts.query?.dryRun === 'false';
     if (realImport && err.kind === 'api_error' && err.status !== undefined && err.status >= 500) {
       return new UserFacingError(err.kind, err.message, {
@@ -405,6 +426,10 @@ export class DfiClient {
       hint: 'The API may have changed; please report this with the request you made.',
     });
   }
+}
+
+function cancelled(what: string): UserFacingError {
+  return new UserFacingError('cancelled', `${what}: the call was cancelled by the client before it finished.`, { hint: 'Nothing more is done for this call; call the tool again if it is still wanted.' });
 }
 
 async function readBounded(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: () => void }): Promise<string> {

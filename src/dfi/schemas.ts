@@ -1,10 +1,27 @@
 /**
  * The platform's wire format (see shared/dfi-import-api.md), as zod schemas.
  *
- * Responses are parsed leniently: unknown fields are kept (looseObject) because the platform may add
- * fields at any time, and fields the public material does not document are optional.
+ * Responses are parsed as leniently as the platform's own client (dfipy) reads them, which accepts
+ * any JSON object: unknown fields are kept (looseObject), every field the tools can do without is
+ * optional, ids may be numbers, times may be epoch numbers, counts may be null. What is missing is
+ * said where it matters (e.g. a dry run without an id), never a reason to fail.
  */
 import { z } from 'zod';
+
+/** An id as a string, whether sent as a string or a number. */
+const Id = z.union([z.string(), z.number()]).transform(String);
+/** A count; null is read as absent. */
+const Count = z
+  .number()
+  .nullable()
+  .optional()
+  .transform((v) => v ?? undefined);
+/** A time as ISO 8601: strings are kept, epoch numbers (seconds or milliseconds) converted. */
+const Time = z
+  .union([z.string(), z.number()])
+  .nullable()
+  .optional()
+  .transform((v) => (typeof v === 'number' && Number.isFinite(v) ? new Date(v < 1e11 ? v * 1000 : v).toISOString() : (v as string | null | undefined)));
 
 export const MetadataPropertySchema = z.looseObject({
   type: z.string(),
@@ -17,7 +34,7 @@ export const MetadataSchemaSchema = z.record(z.string(), MetadataPropertySchema)
 export type MetadataSchema = z.infer<typeof MetadataSchemaSchema>;
 
 export const DatasetSchema = z.looseObject({
-  id: z.string(),
+  id: Id,
   name: z.string().optional(),
   description: z.string().nullable().optional(),
   dataDescription: z
@@ -71,25 +88,31 @@ export type BatchRequest = z.infer<typeof BatchRequestSchema>;
 export type DryRun = boolean | number;
 
 export const JobSchema = z.looseObject({
-  id: z.string(),
-  datasetId: z.string().optional(),
+  /** A dry run's answer, or a PATCH's, may come without one. */
+  id: Id.optional(),
+  datasetId: Id.optional(),
   format: z.unknown().optional(),
   source: z.unknown().optional(),
-  status: z.string(),
-  insertCount: z.number().optional(),
-  invalidCount: z.number().optional(),
+  /** "unknown" when the answer says nothing. */
+  status: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((s) => s ?? 'unknown'),
+  insertCount: Count,
+  invalidCount: Count,
   /** Shape undocumented: kept as the platform sends it. */
   log: z.unknown().optional(),
-  addedAt: z.string().nullable().optional(),
-  deletedAt: z.string().nullable().optional(),
+  addedAt: Time,
+  deletedAt: Time,
 });
 export type Job = z.infer<typeof JobSchema>;
 
 export const StatusUpdateSchema = z.looseObject({
   status: z.string(),
-  insertCount: z.number().optional(),
-  invalidCount: z.number().optional(),
-  addedAt: z.string().nullable().optional(),
+  insertCount: Count,
+  invalidCount: Count,
+  addedAt: Time,
 });
 export type StatusUpdate = z.infer<typeof StatusUpdateSchema>;
 export const StatusListSchema = z.array(StatusUpdateSchema);

@@ -35,12 +35,11 @@ export function requestDigest(req: GateKey): string {
 interface Entry {
   digest: string;
   expiresAt: number;
-  dryRunJobId: string;
   /** What the dry run found, for the person's confirmation, e.g. "292 valid and 8 invalid rows". */
   finding: string;
 }
 
-export type GateCheck = { ok: true; dryRunJobId: string; finding: string } | { ok: false; reason: string };
+export type GateCheck = { ok: true; finding: string } | { ok: false; reason: string };
 
 export class ConfirmationStore {
   readonly #entries = new Map<string, Entry>();
@@ -48,11 +47,11 @@ export class ConfirmationStore {
   readonly #taken = new Map<string, Entry>();
   constructor(private readonly ttlMs = CONFIRMATION_TTL_MS, private readonly now = () => Date.now()) {}
 
-  issue(req: GateKey, dryRunJobId: string, finding = ''): { token: string; expiresAt: string } {
+  issue(req: GateKey, finding = ''): { token: string; expiresAt: string } {
     this.#sweep();
     const token = `dryrun-${randomBytes(12).toString('base64url')}`;
     const expiresAt = this.now() + this.ttlMs;
-    this.#entries.set(token, { digest: requestDigest(req), expiresAt, dryRunJobId, finding });
+    this.#entries.set(token, { digest: requestDigest(req), expiresAt, finding });
     return { token, expiresAt: new Date(expiresAt).toISOString() };
   }
 
@@ -67,7 +66,7 @@ export class ConfirmationStore {
     if (e.digest !== requestDigest(req)) {
       return { ok: false, reason: 'the confirmation token belongs to a dry run of a different dataset, source or format' };
     }
-    return { ok: true, dryRunJobId: e.dryRunJobId, finding: e.finding };
+    return { ok: true, finding: e.finding };
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * The streaming converter: source bytes -> (gunzip) -> text -> records (the project's one CSV
- * scanner) -> recipe -> importer CSV, in chunks, with backpressure. Nothing holds a whole file:
+ * reader, csv/records.ts) -> recipe -> importer CSV, in chunks, with backpressure. Nothing holds a whole file:
  * memory is one input chunk, its records and about 256 KiB of output at a time.
  */
 import { Readable } from 'node:stream';

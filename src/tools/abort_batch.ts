@@ -15,13 +15,13 @@ export const abortBatch = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   enabled: (config) => !config.readOnly,
   async handler(args, ctx) {
-    const current = await ctx.client.getBatch(args.batch_id);
+    const current = await ctx.client.getBatch(args.batch_id, { signal: ctx.signal });
     if (isTerminal(current.status)) {
       throw new UserFacingError('already_terminal', `batch ${args.batch_id} is already ${current.status}; there is nothing to abort.`, {
         hint: 'Read it with get_batch. Rows of a finished import stay in the dataset.',
       });
     }
-    const job = await ctx.client.abortBatch(args.batch_id);
+    const job = await ctx.client.abortBatch(args.batch_id, { signal: ctx.signal });
     return {
       job,
       nextSteps: [`Abort requested. Call get_batch with batch_id "${args.batch_id}" to see the final status and how many rows were inserted before it stopped.`],

@@ -50,7 +50,7 @@ export const getAwsTrustPolicy = defineTool({
     const location = args.bucket ? parseS3Location(args.bucket, args.prefix) : undefined;
     const warnings = [...(location?.warnings ?? [])];
 
-    const trustPolicy = await ctx.client.getAwsTrustPolicy();
+    const trustPolicy = await ctx.client.getAwsTrustPolicy({ signal: ctx.signal });
     const report = checkTrustPolicy(trustPolicy);
     const accessPolicy = location ? buildAccessPolicy(location, args.kms_key_arn) : undefined;
     if (accessPolicy) {

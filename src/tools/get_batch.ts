@@ -36,17 +36,17 @@ export const getBatch = defineTool({
   async handler(args, ctx) {
     const started = Date.now();
     const deadline = started + args.wait_seconds * 1000;
-    let job: Job = await ctx.client.getBatch(args.batch_id);
+    let job: Job = await ctx.client.getBatch(args.batch_id, { signal: ctx.signal });
     let delay = 250;
     while (!isTerminal(job.status) && Date.now() < deadline && !ctx.signal.aborted) {
       await ctx.progress?.(job.insertCount ?? 0, undefined, `${job.status}: ${job.insertCount ?? 0} rows inserted, ${job.invalidCount ?? 0} invalid`);
       await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), ctx.signal);
       delay = Math.min(delay * 2, 5_000);
-      job = await ctx.client.getBatch(args.batch_id);
+      job = await ctx.client.getBatch(args.batch_id, { signal: ctx.signal });
     }
     let history: StatusUpdate[] = [];
     try {
-      history = newestFirst(await ctx.client.getBatchStatus(args.batch_id), job.status);
+      history = newestFirst(await ctx.client.getBatchStatus(args.batch_id, { signal: ctx.signal }), job.status);
     } catch {
       // The history is a convenience; the job itself is the answer.
     }

@@ -15,7 +15,7 @@ export const getDataset = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(args, ctx) {
-    const [dataset, permissions] = await Promise.all([ctx.client.getDataset(args.dataset_id), ctx.client.getPermissions(args.dataset_id).catch(() => undefined)]);
+    const [dataset, permissions] = await Promise.all([ctx.client.getDataset(args.dataset_id, { signal: ctx.signal }), ctx.client.getPermissions(args.dataset_id, { signal: ctx.signal }).catch(() => undefined)]);
     const metadataSchema = dataset.dataDescription?.metadataSchema ?? {};
     // The schema is returned once, as metadataSchema, not a second time inside the dataset.
     const { metadataSchema: _once, ...dataDescription } = dataset.dataDescription ?? {};

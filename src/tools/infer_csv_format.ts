@@ -115,7 +115,7 @@ export const inferCsvFormatTool = defineTool({
     const extraWarnings: string[] = [];
     if (args.dataset_id) {
       try {
-        const dataset = await ctx.client.getDataset(args.dataset_id);
+        const dataset = await ctx.client.getDataset(args.dataset_id, { signal: ctx.signal });
         metadataSchema = dataset.dataDescription?.metadataSchema ?? {};
       } catch (err) {
         if (!(err instanceof UserFacingError)) throw err;

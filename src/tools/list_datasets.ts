@@ -45,7 +45,7 @@ export const listDatasets = defineTool({
   async handler(args, ctx) {
     const limit = args.limit ?? MAX_LISTED;
     // Ask for one more than shown, so that "more" is known without a second call.
-    const page = await ctx.client.listDatasets({ ...(args.name ? { name: args.name } : {}), limit: args.contains ? 1000 : limit + 1 });
+    const page = await ctx.client.listDatasets({ ...(args.name ? { name: args.name } : {}), limit: args.contains ? 1000 : limit + 1 }, { signal: ctx.signal });
     const found = args.contains ? page.filter((d) => matchesText(d, args.contains!)) : page;
     const datasets = found.slice(0, limit).map(datasetSummary);
     const nextSteps =

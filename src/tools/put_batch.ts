@@ -17,7 +17,7 @@ import { defineTool, nextStepsSchema } from './tool.js';
 
 export const jobOutputSchema = z
   .looseObject({
-    id: z.string(),
+    id: z.string().optional().describe('absent when the platform answered without one'),
     status: z.string(),
     datasetId: z.string().optional(),
     insertCount: z.number().optional(),
@@ -140,9 +140,9 @@ export const putBatch = defineTool({
         'Use source.s3_presigned with only_new (the server lists the files and sends only the new ones), or narrow the prefix or glob to the new files.',
       );
     }
-    const dataset = await ctx.client.getDataset(args.dataset_id);
+    const dataset = await ctx.client.getDataset(args.dataset_id, { signal: ctx.signal });
     const ledger = ledgerFor(ctx.config);
-    const live = async (batchId: string) => (await ctx.client.getBatch(batchId)).status;
+    const live = async (batchId: string) => (await ctx.client.getBatch(batchId, { signal: ctx.signal })).status;
     const counting = await countingImports(ledger, args.dataset_id, live);
     // The presigned route: fresh URLs every call, but the same source for the gate.
     let presigned: Presigned | undefined;
@@ -232,7 +232,7 @@ export const putBatch = defineTool({
     }
 
     if (real) {
-      const permissions = await ctx.client.getPermissions(args.dataset_id).catch(() => undefined);
+      const permissions = await ctx.client.getPermissions(args.dataset_id, { signal: ctx.signal }).catch(() => undefined);
       if (permissions?.write === false) {
         throw new UserFacingError('forbidden', `the token has no write permission on dataset ${args.dataset_id}.`, {
           status: 403,
@@ -281,7 +281,7 @@ export const putBatch = defineTool({
     const intent = real ? ledger.recordIntent({ ...planned, format: request.format.csv }) : undefined;
     let job;
     try {
-      job = await ctx.client.putBatch(request, dryRun);
+      job = await ctx.client.putBatch(request, dryRun, { signal: ctx.signal });
       if (intent) ledger.recordOutcome(intent, 'sent', { batchId: job.id });
     } catch (err) {
       if (intent) {
@@ -302,7 +302,7 @@ export const putBatch = defineTool({
       verdict = dryRunVerdict(job, { files, size });
       const why = topCauses(verdict.rejections);
       if (verdict.confirm) {
-        confirmation = ctx.confirmations.issue(gateKey, job.id, verdict.checked.label);
+        confirmation = ctx.confirmations.issue(gateKey, verdict.checked.label);
         nextSteps.push(`The dry run found rows to insert: ${verdict.checked.label}${verdict.estimate ? `; ${verdict.estimate.label}` : ''}. Show the person these counts${verdict.checked.invalid ? ' and the rejections by cause' : ''}.`);
         if (verdict.warning) nextSteps.push(`Warn the person: ${verdict.warning}`);
         nextSteps.push(`If they approve, call put_batch again with the same dataset_id, source and file_format, dry_run: false and confirmation: "${confirmation.token}" (valid until ${confirmation.expiresAt}).`);
@@ -318,7 +318,9 @@ export const putBatch = defineTool({
       nextSteps.push(
         isTerminal(job.status)
           ? `The import ended at once with status "${job.status}": read job.log.`
-          : `The import has started (batch ${job.id}). Call get_batch with batch_id "${job.id}" and wait_seconds 30, repeatedly, until terminal is true.`,
+          : job.id !== undefined
+            ? `The import has started (batch ${job.id}). Call get_batch with batch_id "${job.id}" and wait_seconds 30, repeatedly, until terminal is true.`
+            : `The import was accepted (status "${job.status}"), but ${ctx.client.label}'s answer carries no batch id: find the new batch on the platform to follow it, and do not send the import again.`,
       );
     }
     if (presigned) {

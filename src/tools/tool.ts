@@ -6,16 +6,15 @@
 import { z } from 'zod';
 import type { ToolAnnotations, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../config.js';
-import type { DfiClient } from '../dfi/client.js';
+import type { DfiPlatform } from '../dfi/platform.js';
 import { UserFacingError, describeError } from '../errors.js';
 import { log, redact, redactValue } from '../log.js';
 import type { ConfirmationStore } from '../import/confirmations.js';
 
 export interface ToolContext {
   config: Config;
-  client: DfiClient;
-  /** "the platform" or "the sandbox", for messages. */
-  backendLabel: string;
+  /** The platform (or the sandbox) behind its interface; `client.label` names it in messages. */
+  client: DfiPlatform;
   confirmations: ConfirmationStore;
   signal: AbortSignal;
   /** Folders infer_csv_format's path may read: the client's roots, when it offers them, and --sample-root. */

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultServer, type Fault, type SeenRequest } from '../helpers/fault-server.js';
 import { startMcp, structured, text, type McpSession } from '../helpers/mcp.js';
 import { ROLE_ARN } from '../helpers/paths.js';
+import { waitFor } from '../helpers/wait.js';
+import { VERSION } from '../../src/version.js';
 
 const MARKER = 'tok-FAULT-MARKER-5e8d1c7a3b9f2046';
 const IMPORT_ARGS = {
@@ -122,6 +124,46 @@ describe('a resilient client against a failing platform', () => {
     const r = await call('get_dataset', { dataset_id: 'gs.dataset-1' });
     expect(text(r)).toMatch(/redirect .* not followed/);
     expect(api.seen.every((s) => s.authorization === `Bearer ${MARKER}`)).toBe(true);
+  });
+
+  it('sends User-Agent: dfi-ingest-mcp/<version>', async () => {
+    const { api, call } = await setup(() => undefined);
+    await call('get_dataset', { dataset_id: 'gs.dataset-1' });
+    expect(api.seen.length).toBeGreaterThan(0);
+    for (const s of api.seen) expect(s.userAgent).toBe(`dfi-ingest-mcp/${VERSION}`);
+  });
+
+  it('a cancelled call stops its HTTP request', async () => {
+    const { api, mcp } = await setup((r) => (r.path === '/v1/datasets/gs.dataset-1' ? { kind: 'stall' } : undefined));
+    const abort = new AbortController();
+    const pending = mcp.client.callTool({ name: 'get_dataset', arguments: { dataset_id: 'gs.dataset-1' } }, undefined, { signal: abort.signal }).catch((e: unknown) => e);
+    await waitFor(() => api.seen.length > 0, 'the request to reach the platform');
+    abort.abort();
+    expect(String(await pending)).toMatch(/abort/i);
+    await waitFor(() => api.seen[0]!.abandoned, 'the server to drop the request');
+    expect(api.count('GET', '/v1/datasets/gs.dataset-1')).toBe(1); // not retried either
+  });
+
+  it('reads answers as leniently as the platform client: no id, numeric ids, epoch times, null counts', async () => {
+    const { call } = await setup((r) => {
+      if (r.path === '/v1/import/batch' && r.method === 'PUT') return { kind: 'json', status: 200, body: { status: 'success', insertCount: null, invalidCount: 0 } };
+      if (r.path === '/v1/import/batch/42' && r.method === 'GET') return { kind: 'json', status: 200, body: { id: 42, status: 'running', addedAt: 1_700_000_000_000, insertCount: null } };
+      if (r.path === '/v1/import/batch/42/status') return { kind: 'json', status: 200, body: [{ status: 'running', addedAt: 1_700_000_000 }] };
+      if (r.path === '/v1/import/batch/43' && r.method === 'GET') return { kind: 'json', status: 200, body: { id: '43', status: 'running' } };
+      if (r.path === '/v1/import/batch/43' && r.method === 'PATCH') return { kind: 'json', status: 200, body: { status: 'aborted' } };
+      return undefined;
+    });
+    const dry = structured(await call('put_batch', IMPORT_ARGS));
+    expect(dry.job.status).toBe('success');
+    expect(dry.job.id).toBeUndefined();
+    expect(dry.confirmation.token).toMatch(/^dryrun-/); // no id needed for the gate
+    const got = structured(await call('get_batch', { batch_id: '42' }));
+    expect(got.job).toMatchObject({ id: '42', status: 'running', addedAt: '2023-11-14T22:13:20.000Z' });
+    expect(got.job.insertCount).toBeUndefined();
+    expect(got.history[0].addedAt).toBe('2023-11-14T22:13:20.000Z');
+    const aborted = await call('abort_batch', { batch_id: '43' });
+    expect(aborted.isError).toBeFalsy();
+    expect(structured(aborted).job.status).toBe('aborted');
   });
 
   it('never shows the marker token in any result or log', () => {

@@ -8,6 +8,9 @@ export interface SeenRequest {
   authorization: string | undefined;
   /** When the request arrived (Date.now()). */
   at: number;
+  userAgent: string | undefined;
+  /** Set when the client closed the connection before an answer was sent. */
+  abandoned: boolean;
 }
 
 export type Fault =
@@ -41,7 +44,8 @@ export async function startFaultServer(plan: (req: SeenRequest, n: number) => Fa
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const r: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, authorization: req.headers.authorization, at: Date.now() };
+    const r: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, authorization: req.headers.authorization, at: Date.now(), userAgent: req.headers['user-agent'], abandoned: false };
+    res.on('close', () => void (res.writableFinished || (r.abandoned = true)));
     const n = seen.filter((s) => s.method === r.method && s.path === r.path).length;
     seen.push(r);
     req.resume();
