@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson } from '../import/confirmations.js';
-import { isIPv4, MAX_TIMESTAMP_MS } from '../csv/validate.js';
+import { isIPv4, MAX_TIMESTAMP_MS } from '../rules/values.js';
 import { compileTime, TIME_FORMATS } from './times.js';
 import { COORDINATE_FORMS, compileProjection, epsgDefinition, knownCrsList, parseDecimal, parseDms, parsePair, parseWktPoint, type Axis } from './coords.js';
 
