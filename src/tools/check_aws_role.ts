@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ROLE_ARN_RE } from '../aws/arn.js';
-import { parseS3Location } from '../aws/iam.js';
+import { ROLE_ARN_RE } from '../rules/arn.js';
+import { parseS3Location } from '../rules/s3.js';
 import { invalidInput } from '../errors.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 

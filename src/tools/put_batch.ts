@@ -215,7 +215,7 @@ export const putBatch = defineTool({
         keys: found.keys,
         s3Endpoint: ctx.config.s3Endpoint,
         sandbox: ctx.config.backend === 'sandbox',
-        trustPolicy: () => ctx.client.getAwsTrustPolicy(),
+        trustPolicy: () => ctx.client.getAwsTrustPolicy({ signal: ctx.signal }),
       });
       preflight.checks.push(...role.checks);
       preflight.warnings.push(...role.warnings);
