@@ -17,7 +17,7 @@ import { defineTool, nextStepsSchema } from './tool.js';
 
 export const jobOutputSchema = z
   .looseObject({
-    id: z.string().optional().describe('absent when the platform answered without one'),
+    id: z.string().optional(),
     status: z.string(),
     datasetId: z.string().optional(),
     insertCount: z.number().optional(),
