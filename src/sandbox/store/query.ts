@@ -8,7 +8,7 @@
  * `minTime`/`maxTime` may be ISO 8601 strings, epoch milliseconds or null (unbounded), both inclusive.
  */
 import type { MetadataSchema } from '../../dfi/schemas.js';
-import { isIPv4 } from '../../csv/validate.js';
+import { isIPv4 } from '../../rules/values.js';
 import { BLOCK_ROWS, CELLS, entityHash, ipToNumber, numberToIp, numericType, type Segment } from './segment.js';
 
 /** A query that cannot run: before the stream starts (400) or inside it (`queryError`). */
