@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseS3Location } from '../aws/iam.js';
+import { parseS3Location, unsafeS3Location } from '../rules/s3.js';
 import { invalidInput, UserFacingError } from '../errors.js';
 import { resolveAllowedFolder } from '../fs/allowed-file.js';
 import { compileRecipe, fileFormatOf, parseRecipe, recipeHash, RecipeError } from '../prepare/recipe.js';
@@ -89,7 +89,6 @@ async function plan(args: Args, ctx: ToolContext): Promise<{ prep: Preparation; 
     warnings.push(...loc.warnings);
     sourcePrefix = loc.prefix ?? '';
     if (folder) {
-      const { unsafeS3Location } = await import('../sandbox/sources.js');
       const why = unsafeS3Location(loc.bucket, sourcePrefix);
       if (why) throw invalidInput(why);
       source = folderSource(`${folder}/${loc.bucket}`, sourcePrefix, s.glob, `s3://${loc.bucket}/${sourcePrefix}`);
@@ -160,7 +159,7 @@ export const prepareFiles = defineTool({
       const nextSteps: string[] = [];
       let confirmation: { token: string; expiresAt: string } | undefined;
       if (fits) {
-        confirmation = ctx.confirmations.issue(gateKey, `prepare-dry-run`, `${report.rows.written} of ${report.rows.checked} rows converted`);
+        confirmation = ctx.confirmations.issue(gateKey, `${report.rows.written} of ${report.rows.checked} rows converted`);
         nextSteps.push(
           `The recipe fits: ${report.rows.written} of ${report.rows.checked} rows checked convert${rejected ? `, ${rejected} rejected (see rejects)` : ''}. Show the person sideBySide and the estimate.`,
           `If they approve, call prepare_files again with the same source, recipe and target, dry_run: false and confirmation: "${confirmation.token}" (valid until ${confirmation.expiresAt}).`,
