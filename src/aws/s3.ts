@@ -9,7 +9,7 @@ import { CompressionCount } from '../import/compression.js';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UserFacingError, describeError } from '../errors.js';
-import { globMatcher } from './glob.js';
+import { globMatcher } from './s3-names.js';
 import { awsProxyAgents } from '../net/proxy.js';
 
 export interface S3Options {

@@ -3,6 +3,7 @@
  * cancelled MCP call stops its HTTP work. `DfiClient` (client.ts) implements it over HTTP, for the
  * real platform and the embedded sandbox alike; tests may implement a group in-process.
  */
+import type { QueryAnswer, QueryDocument } from './query.js';
 import type { BatchRequest, Dataset, DryRun, Job, Permissions, StatusUpdate } from './schemas.js';
 
 export interface CallOptions {
@@ -27,9 +28,16 @@ export interface DatasetOperations {
   getDataset(id: string, opts?: CallOptions): Promise<Dataset>;
   getDatasetSchema(id: string, type?: 'full' | 'core' | 'withMetadataId' | 'withFilterFields', opts?: CallOptions): Promise<unknown>;
   getPermissions(id: string, opts?: CallOptions): Promise<Permissions>;
+  /** Merges enum values into the dataset's schema. A write: never sent twice. */
+  addEnumValues(id: string, values: Record<string, { type: 'enum'; values: string[]; nullable?: boolean }>, signal?: AbortSignal): Promise<unknown>;
 }
 
-export interface DfiPlatform extends ImportOperations, DatasetOperations {
+/** The Query API. */
+export interface QueryOperations {
+  query(doc: QueryDocument, opts?: { signal?: AbortSignal; maxRecords?: number }): Promise<QueryAnswer>;
+}
+
+export interface DfiPlatform extends ImportOperations, DatasetOperations, QueryOperations {
   /** "the platform" or "the sandbox", for messages. */
   readonly label: string;
   close(): Promise<void>;

@@ -13,7 +13,7 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
 import { describeError } from '../errors.js';
-import { CsvScanner } from '../csv/scan.js';
+import { CsvRecordReader, PLATFORM_DIALECT } from '../csv/records.js';
 import { sampleFromStream } from '../csv/sample.js';
 import { displayUrl, normaliseBucket } from '../aws/s3-names.js';
 
@@ -53,7 +53,7 @@ async function readRows(files: { name: string; open: () => Promise<Readable> }[]
     const sample = await sampleFromStream(await f.open(), f.name, MAX_BYTES_PER_FILE);
     if (sample.truncated) out.whole = false;
     out.files.push(f.name);
-    const scanner = new CsvScanner((fields, line) => {
+    const scanner = new CsvRecordReader(PLATFORM_DIALECT, (fields, line) => {
       if (out.rows.length >= MAX_SOURCE_ROWS) {
         out.whole = false;
         return false;
@@ -80,7 +80,7 @@ export async function readSourceRows(source: unknown, config: Config): Promise<S
         const sample = await sampleFromUrl(u, { maxBytes: MAX_BYTES_PER_FILE, allowPrivate: config.allowPrivateUrls || config.backend === 'sandbox' });
         if (sample.truncated) out.whole = false;
         out.files.push(displayUrl(u));
-        const scanner = new CsvScanner((fields, line) => (out.rows.push({ file: displayUrl(u), line, fields }), out.rows.length < MAX_SOURCE_ROWS));
+        const scanner = new CsvRecordReader(PLATFORM_DIALECT, (fields, line) => (out.rows.push({ file: displayUrl(u), line, fields }), out.rows.length < MAX_SOURCE_ROWS));
         scanner.feed(sample.text);
         scanner.end();
       }

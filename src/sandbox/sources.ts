@@ -72,9 +72,11 @@ export async function listS3Files(root: string, bucketInput: string, prefix: str
   const bucket = normaliseBucket(bucketInput);
   const why = unsafeS3Location(bucketInput, prefix);
   if (why) throw new UserFacingError('bad_request', why, { status: 400 });
-import { guardedGet } from '../net/guarded-get.js';
-import { displayUrl, globMatcher } from '../aws/s3-names.js';
-import { normaliseBucket, normalisePrefix, unsafeS3Location } from '../rules/s3.js';
+  const p = normalisePrefix(prefix) ?? '';
+  const match = globMatcher(glob);
+  // The root itself may sit behind a symlink (e.g. /tmp on macOS): everything below it may not.
+  const realRoot = await fs.promises.realpath(root).catch(() => root);
+  const bucketDir = path.join(realRoot, bucket);
   const stat = await fs.promises.lstat(bucketDir).catch(() => null);
   if (!stat?.isDirectory()) {
     throw new UserFacingError('source_error', `the bucket "${bucket}" does not exist in the sandbox (no folder ${bucket} in ${root}).`, { status: 400 });

@@ -61,7 +61,7 @@ export const checkImport = defineTool({
       throw new UserFacingError('dry_run', `batch ${args.batch_id} is a dry run: it imported nothing.`, { hint: 'Check the real import: put_batch with dry_run false returns its job.id.' });
     }
     const format = ((job.format as { csv?: WireCsvFormat } | undefined)?.csv ?? {}) as WireCsvFormat;
-    const batch = { id: job.id, status: job.status, datasetId, ...(job.insertCount !== undefined ? { insertCount: job.insertCount } : {}), ...(job.invalidCount !== undefined ? { invalidCount: job.invalidCount } : {}) };
+    const batch = { id: job.id ?? args.batch_id, status: job.status, datasetId, ...(job.insertCount !== undefined ? { insertCount: job.insertCount } : {}), ...(job.invalidCount !== undefined ? { invalidCount: job.invalidCount } : {}) };
 
     // The source sample, read and validated as the importer does.
     let schema: MetadataSchema = {};
@@ -91,7 +91,7 @@ export const checkImport = defineTool({
     try {
       total = count(await q({}, { type: 'count' }));
     } catch (err) {
-      const why = unreachable(err, ctx.backendLabel);
+      const why = unreachable(err, ctx.client.label);
       if (!why) throw err;
       return {
         batch,
