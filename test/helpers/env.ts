@@ -51,3 +51,10 @@ function freshDir(prefix: string): string {
   const scratch = process.env.DFI_TEST_SCRATCH && fs.existsSync(process.env.DFI_TEST_SCRATCH) ? process.env.DFI_TEST_SCRATCH : os.tmpdir();
   return fs.mkdtempSync(path.join(scratch, prefix));
 }
+
+/** The same environment, as the earlier helper's name and shape had it (`drop` removes more variables). */
+export function serverEnv(extra: Record<string, string | undefined> = {}, drop: (key: string) => boolean = () => false): Record<string, string> {
+  const env = isolatedEnv(extra);
+  for (const k of Object.keys(env)) if (drop(k) && !(k in extra)) delete env[k];
+  return env;
+}

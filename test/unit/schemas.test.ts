@@ -28,9 +28,12 @@ describe('wire schemas', () => {
     expect((job as Record<string, unknown>).somethingNew).toEqual({ a: 1 });
   });
 
-  it('rejects a job without an id or a status', () => {
-    expect(JobSchema.safeParse({ status: 'created' }).success).toBe(false);
-    expect(JobSchema.safeParse({ id: 'x' }).success).toBe(false);
+  it('reads a job as leniently as dfipy: no id, numeric ids, epoch times, null counts, no status', () => {
+    expect(JobSchema.parse({ status: 'aborted' })).toMatchObject({ status: 'aborted' });
+    expect(JobSchema.parse({ status: 'aborted' }).id).toBeUndefined();
+    expect(JobSchema.parse({ id: 'x' }).status).toBe('unknown');
+    expect(JobSchema.parse({ id: 42, status: 'running', addedAt: 1_700_000_000, insertCount: null })).toMatchObject({ id: '42', addedAt: '2023-11-14T22:13:20.000Z', insertCount: undefined });
+    expect(JobSchema.safeParse('not an object').success).toBe(false);
   });
 
   it('accepts a dataset with or without a metadataSchema', () => {
