@@ -12,7 +12,17 @@ export const DEFAULT_ROLE_NAME = 'dfi-import';
 /** The inline policy's name before it was made per bucket and prefix (still recognised on existing roles). */
 export const INLINE_POLICY_NAME = 'dfi-import-read';
 
-import { createHash } from 'node:crypto';
+/**
+ * The inline policy's name for one bucket and prefix: `dfi-import-read-<bucket>[-<prefix>]-<hash>`.
+ * Unique per bucket and prefix, so that setting up a second bucket adds a grant instead of replacing
+ * the first one (put-role-policy replaces a policy of the same name). IAM allows [\w+=,.@-], 128 characters.
+ */
+export function inlinePolicyName(bucket: string, prefix?: string | undefined): string {
+  const slug = (x: string, n: number) => x.replace(/[^\w+=,.@-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, n);
+  const hash = createHash('sha256').update(`${bucket}/${prefix ?? ''}`).digest('hex').slice(0, 8);
+  return [INLINE_POLICY_NAME, slug(bucket, 63), ...(prefix ? [slug(prefix, 39)] : []), hash].filter(Boolean).join('-');
+}
+
 export function buildAccessPolicy(loc: { bucket: string; prefix?: string | undefined }, kmsKeyArn?: string): PolicyDocument {
   const bucketArn = `arn:aws:s3:::${loc.bucket}`;
   const p = loc.prefix ?? '';
