@@ -146,7 +146,7 @@ describe('a resilient client against a failing platform', () => {
 
   it('reads answers as leniently as the platform client: no id, numeric ids, epoch times, null counts', async () => {
     const { call } = await setup((r) => {
-      if (r.path === '/v1/import/batch' && r.method === 'PUT') return { kind: 'json', status: 200, body: { status: 'success', insertCount: null, invalidCount: 0 } };
+      if (r.path === '/v1/import/batch' && r.method === 'PUT') return { kind: 'json', status: 200, body: { status: 'success', insertCount: 5, invalidCount: null } };
       if (r.path === '/v1/import/batch/42' && r.method === 'GET') return { kind: 'json', status: 200, body: { id: 42, status: 'running', addedAt: 1_700_000_000_000, insertCount: null } };
       if (r.path === '/v1/import/batch/42/status') return { kind: 'json', status: 200, body: [{ status: 'running', addedAt: 1_700_000_000 }] };
       if (r.path === '/v1/import/batch/43' && r.method === 'GET') return { kind: 'json', status: 200, body: { id: '43', status: 'running' } };
