@@ -2,7 +2,8 @@
 // npm run bench: what users feel (latency of each call, start-up) and how much of their data the
 // server touches, each next to a baseline measured in the same run. Figures go to stdout and to
 // bench/results.json. Sizes: BENCH_ROWS (1,000,000), BENCH_OBJECT_MB (100), BENCH_KEYS (10,000),
-// BENCH_RUNS (15); `npm run bench -- --quick` uses small sizes (under a minute).
+// BENCH_RUNS (15); `npm run bench -- --quick` uses small sizes (under a minute);
+// `node bench/run.mjs --cold-start` measures the cold start only (nothing written).
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -258,6 +259,7 @@ async function bytesTouched() {
 try {
   out(`dfi-ingest-mcp benchmark${quick ? ' (quick)' : ''}: ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.memoryGiB} GiB, Node ${results.machine.node}`);
   results.coldStart = await coldStart();
+  if (process.argv.includes('--cold-start')) throw Object.assign(new Error('cold start only'), { done: true });
   results.toolLatency = await toolLatency();
   const file = path.join(tmp, 'rows.csv');
   generate(file, ROWS);
@@ -267,6 +269,8 @@ try {
   results.previewImage = await (await import('./preview.mjs')).previewImage(RUNS, out);
   fs.writeFileSync(path.join(root, 'bench', quick ? 'results.quick.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   out(`figures written to bench/${quick ? 'results.quick.json' : 'results.json'}`);
+} catch (e) {
+  if (!e.done) throw e;
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }

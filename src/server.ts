@@ -1,12 +1,13 @@
 /** Builds the McpServer from the tool list: one place where tools meet the protocol. */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { RootsListChangedNotificationSchema, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ListToolsRequestSchema, RootsListChangedNotificationSchema, type ServerNotification, type ToolAnnotations, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { z } from 'zod';
 import { PACKAGE_ROOT, VERSION, type Config } from './config.js';
 import type { DatasetOperations, DfiPlatform } from './dfi/platform.js';
 import { ConfirmationStore } from './import/confirmations.js';
@@ -102,9 +103,10 @@ export function buildServer(deps: ServerDeps): McpServer {
   );
   const confirmations = new ConfirmationStore();
   const sampleRoots = clientRoots(server, deps.config);
+  const registered = new Map<string, { tool: ToolDefinition<any, any>; handle: RegisteredTool }>();
   for (const tool of TOOLS) {
     if (tool.enabled && !tool.enabled(deps.config)) continue;
-    server.registerTool(
+    const handle = server.registerTool(
       tool.name,
       { title: tool.title, ...presentTool(tool, deps.config), inputSchema: tool.input, outputSchema: tool.output },
       async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
@@ -135,9 +137,10 @@ export function buildServer(deps: ServerDeps): McpServer {
         return runTool(tool, args as never, ctx);
       },
     );
+    registered.set(tool.name, { tool, handle });
   }
   registerPrompts(server, datasetIdCompleter(deps.client));
-  compactToolList(server, deps.config);
+  serveToolList(server, registered, deps.config);
   // Log lines go to stderr always, and to the client as MCP log messages at the level it asked for.
   setLogSink((level, message) => {
     // Only once the client has initialized: before that, stdout carries nothing it did not ask for.
@@ -208,47 +211,60 @@ export function enabledTools(config: Config): string[] {
   return TOOLS.filter((t) => !t.enabled || t.enabled(config)).map((t) => t.name);
 }
 
+/** A JSON Schema object, as it goes into tools/list. */
+type JsonSchema = Record<string, unknown>;
+/** One entry of tools/list. */
+export type ListedTool = { name: string; title: string; description: string; inputSchema: JsonSchema; outputSchema: JsonSchema; annotations: ToolAnnotations };
+
 /**
- * Serves tools/list. What carries no information is removed from the payload, which every client
- * loads into the model's context: `$schema` in each schema, `additionalProperties: {}` (the default)
- * and `propertyNames: {type: "string"}` (JSON keys are always strings). Validation is unchanged.
+ * What carries no information is removed from a schema, which every client loads into the model's
+ * context: `$schema`, `additionalProperties: {}` (the default) and `propertyNames: {type: "string"}`
+ * (JSON keys are always strings). Validation is unchanged (the server validates with zod).
+ */
+function compactSchema(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(compactSchema);
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k === '$schema') continue;
+    if (k === 'additionalProperties' && v && typeof v === 'object' && Object.keys(v).length === 0) continue;
+    if (k === 'propertyNames' && JSON.stringify(v) === '{"type":"string"}') continue;
+    out[k] = compactSchema(v);
+  }
+  return out;
+}
+
+/**
+ * The tools/list entries of these tools under this configuration, computed from their zod schemas
+ * as the SDK does (JSON Schema draft 7; inputs as accepted, outputs as produced), then compacted.
+ */
+export function listedTools(tools: ToolDefinition<any, any>[], config: Config): ListedTool[] {
+  return tools.map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    ...presentTool(tool, config),
+    inputSchema: compactSchema(z.toJSONSchema(tool.input, { target: 'draft-7', io: 'input' })) as JsonSchema,
+    outputSchema: compactSchema(z.toJSONSchema(tool.output, { target: 'draft-7', io: 'output' })) as JsonSchema,
+  }));
+}
+
+/**
+ * Serves tools/list with the SDK's public API: `Server.setRequestHandler` replaces the handler that
+ * McpServer installed (documented: "this will replace any previous request handler"), and the
+ * handles that `registerTool` returned say which tools are enabled. Tools are still called,
+ * validated and answered by McpServer.
  *
  * Converting the zod schemas to JSON Schema takes ~30 ms, on the path of every client's first
  * request: `npm run build` computes the payload once (scripts/build-tools-list.mjs) into
  * dist/tools-list.json, used when its fingerprint matches the compiled tools; otherwise it is
  * computed on the first call and kept.
  */
-function compactToolList(server: McpServer, config: Config): void {
-  type Handler = (req: unknown, extra: unknown) => Promise<{ tools: Record<string, unknown>[] }>;
-  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers;
-  const original = handlers?.get('tools/list');
-  if (!handlers || !original) return;
-  const clean = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(clean);
-    if (!value || typeof value !== 'object') return value;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (k === '$schema') continue;
-      if (k === 'additionalProperties' && v && typeof v === 'object' && Object.keys(v).length === 0) continue;
-      if (k === 'propertyNames' && JSON.stringify(v) === '{"type":"string"}') continue;
-      out[k] = clean(v);
-    }
-    return out;
-  };
-  let cached: { tools: Record<string, unknown>[] } | undefined;
-  handlers.set('tools/list', async (req, extra) => {
-    if (cached) return cached;
-    const registered = (server as unknown as { _registeredTools: Record<string, { enabled: boolean }> })._registeredTools;
-    const enabled = new Set(Object.entries(registered).filter(([, t]) => t.enabled).map(([n]) => n));
+function serveToolList(server: McpServer, registered: Map<string, { tool: ToolDefinition<any, any>; handle: RegisteredTool }>, config: Config): void {
+  let cached: ListedTool[] | undefined;
+  server.server.setRequestHandler(ListToolsRequestSchema, () => {
     // The prebuilt payload describes the default configuration; read-only mode presents some tools differently.
-    const prebuilt = config.readOnly ? null : readPrebuiltToolList();
-    if (prebuilt) {
-      cached = { tools: prebuilt.filter((t) => enabled.has(String(t.name))) };
-      return cached;
-    }
-    const res = await original(req, extra);
-    cached = { ...res, tools: res.tools.map((t) => ({ ...t, inputSchema: clean(t.inputSchema), ...(t.outputSchema ? { outputSchema: clean(t.outputSchema) } : {}) })) };
-    return cached;
+    cached ??= (config.readOnly ? null : readPrebuiltToolList()) ?? listedTools([...registered.values()].map((r) => r.tool), config);
+    return { tools: cached.filter((t) => registered.get(t.name)?.handle.enabled === true) };
   });
 }
 
@@ -273,10 +289,10 @@ export function toolListFingerprint(): string {
   return hash.digest('hex');
 }
 
-function readPrebuiltToolList(): Record<string, unknown>[] | null {
+function readPrebuiltToolList(): ListedTool[] | null {
   if (process.env.DFI_NO_PREBUILT_TOOLS_LIST === '1') return null;
   try {
-    const p = JSON.parse(fs.readFileSync(PREBUILT_TOOL_LIST, 'utf8')) as { fingerprint: string; tools: Record<string, unknown>[] };
+    const p = JSON.parse(fs.readFileSync(PREBUILT_TOOL_LIST, 'utf8')) as { fingerprint: string; tools: ListedTool[] };
     return p.fingerprint === toolListFingerprint() ? p.tools : null;
   } catch {
     return null;
