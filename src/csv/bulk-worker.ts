@@ -4,14 +4,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { MetadataSchema, WireCsvFormat } from '../dfi/schemas.js';
 import { validateStream } from './bulk.js';
 import type { RecordDelimiter } from './records.js';
-import { compileRowValidator } from './validate.js';
+import { compileRowValidator, type RowProblem } from './validate.js';
 import type { SegmentTarget } from '../sandbox/store/segment.js';
 
 const data = workerData as { file: string; start: number; end: number; format: WireCsvFormat; schema: MetadataSchema; recordDelimiter: RecordDelimiter; maxSamples: number; store?: SegmentTarget };
 const validator = compileRowValidator(data.format, data.schema);
-const samples: { line: number; why: string }[] = [];
+const samples: { line: number; problem: RowProblem }[] = [];
 const out = await validateStream(fs.createReadStream(data.file, { start: data.start, end: data.end, highWaterMark: 256 * 1024 }), data.file, (f) => validator.validate(f), {
-  onInvalid: (line, why) => void (samples.length < data.maxSamples && samples.push({ line, why })),
+  onInvalid: (line, problem) => void (samples.length < data.maxSamples && samples.push({ line, problem })),
   onProgress: (valid, invalid) => parentPort!.postMessage({ progress: [valid, invalid] }),
   ...(data.store ? { store: data.store } : {}),
   recordDelimiter: data.recordDelimiter,

@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type { MetadataSchema, WireCsvFormat } from '../dfi/schemas.js';
 import { describeError } from '../errors.js';
 import { CsvRecordReader, PLATFORM_DIALECT, type RecordDelimiter } from './records.js';
-import { compileRowValidator } from './validate.js';
+import { compileRowValidator, type RowProblem } from './validate.js';
 import { SegmentWriter, type SegmentTarget } from '../sandbox/store/segment.js';
 
 export interface FileOutcome {
@@ -31,7 +31,7 @@ export interface FileOutcome {
 export interface ValidateOptions {
   maxRows?: number;
   signal?: AbortSignal;
-  onInvalid?: (line: number, why: string) => void;
+  onInvalid?: (line: number, problem: RowProblem) => void;
   onProgress?: (valid: number, invalid: number) => void;
   /** Store the valid rows as point segments in this folder (the sandbox's real imports). */
   store?: SegmentTarget;
@@ -50,7 +50,7 @@ const MAX_SAMPLES = 50;
 export async function validateStream(
   stream: Readable,
   name: string,
-  validate: (fields: string[]) => string | null,
+  validate: (fields: string[]) => RowProblem | null,
   opts: ValidateOptions = {},
 ): Promise<FileOutcome & { lines: number; sawQuote: boolean; segments: string[] }> {
   const out = { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0, lines: 0, sawQuote: false, segments: [] } as FileOutcome & { lines: number; sawQuote: boolean; segments: string[] };
@@ -63,7 +63,7 @@ export async function validateStream(
       writer?.add(fields);
     } else {
       out.invalid++;
-      if (why.startsWith('the row has')) out.tooNarrow++;
+      if (why.code === 'too_few_columns') out.tooNarrow++;
       opts.onInvalid?.(line, why);
     }
     if (out.rows % PROGRESS_EVERY === 0) {
@@ -149,7 +149,7 @@ interface RangeResult {
   tooNarrow: number;
   lines: number;
   sawQuote: boolean;
-  samples: { line: number; why: string }[];
+  samples: { line: number; problem: RowProblem }[];
   segments?: string[];
   error?: string;
 }
@@ -220,7 +220,7 @@ export async function validateFile(
     out.valid += r.valid;
     out.invalid += r.invalid;
     out.tooNarrow += r.tooNarrow;
-    for (const s of r.samples) opts.onInvalid?.(s.line + lineOffset, s.why);
+    for (const s of r.samples) opts.onInvalid?.(s.line + lineOffset, s.problem);
     if (r.error && !out.error) out.error = r.error;
     lineOffset += r.lines;
   }

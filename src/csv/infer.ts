@@ -39,6 +39,9 @@ export type Candidate = {
   evidence: string[];
 };
 
+/** ambiguous_coordinates: both columns fit either range and no header names them; zoneless_time: date-times without a time zone. */
+export type InferWarningCode = 'ambiguous_coordinates' | 'zoneless_time';
+
 export interface InferResult {
   file_format: FileFormat;
   missing: string[];
@@ -48,6 +51,8 @@ export interface InferResult {
   columns: ColumnReport[];
   rowsSampled: number;
   warnings: string[];
+  /** Stable codes of the warnings that callers act on (branch on these, never on the words). */
+  warningCodes: InferWarningCode[];
   suggestedMetadataSchema: Record<string, MetadataProperty>;
 }
 
@@ -238,6 +243,8 @@ interface CoordPick {
   lat: Choice;
   lon: Choice;
   ambiguous: boolean;
+  /** The warning to give when the pick is kept and ambiguous (code ambiguous_coordinates). */
+  ambiguity?: string;
   confidence: number;
 }
 
@@ -253,7 +260,7 @@ function pairNovelty(la: Profile, lo: Profile): number {
   return n ? seen.size / n : 0;
 }
 
-function pickCoordinates(profiles: Profile[], warnings: string[], pairs: { lat: Choice; lon: Choice; score: number }[]): CoordPick | null {
+function pickCoordinates(profiles: Profile[], pairs: { lat: Choice; lon: Choice; score: number }[]): CoordPick | null {
   // The best few of each: pairs are scored by pairs, and a wide file must not make that quadratic.
   const best = (role: 'latitude' | 'longitude') =>
     profiles
@@ -294,6 +301,7 @@ function pickCoordinates(profiles: Profile[], warnings: string[], pairs: { lat: 
   const byName = named(lat.p, 'latitude') && named(lon.p, 'longitude');
   const lonBeyond90 = within(lon.p, 90) < 0.95;
   let ambiguous = false;
+  let ambiguity: string | undefined;
   let confidence: number;
   if (byName) confidence = 0.9;
   else if (lonBeyond90) {
@@ -311,11 +319,10 @@ function pickCoordinates(profiles: Profile[], warnings: string[], pairs: { lat: 
     const i = lat.p.num.findIndex((n, k) => n !== null && lon.p.num[k] !== null);
     const example =
       i >= 0 ? ` For the first row: latitude ${lat.p.values[i]}, longitude ${lon.p.values[i]} (the other reading: latitude ${lon.p.values[i]}, longitude ${lat.p.values[i]}).` : '';
-    warnings.push(
-      `Ambiguous coordinates: columns ${lat.p.index} and ${lon.p.index} both fit the latitude and the longitude range, and no header names them.${example} Chosen: latitude=${lat.p.index}, longitude=${lon.p.index}, the more plausible reading. Check a few points on a map; if they land in the wrong place, swap latitude and longitude in file_format.`,
-    );
+    ambiguity =
+      `Ambiguous coordinates: columns ${lat.p.index} and ${lon.p.index} both fit the latitude and the longitude range, and no header names them.${example} Chosen: latitude=${lat.p.index}, longitude=${lon.p.index}, the more plausible reading. Check a few points on a map; if they land in the wrong place, swap latitude and longitude in file_format.`;
   }
-  return { lat, lon, ambiguous, confidence };
+  return { lat, lon, ambiguous, ...(ambiguity !== undefined ? { ambiguity } : {}), confidence };
 }
 
 // ---- time --------------------------------------------------------------------------------------
@@ -630,6 +637,7 @@ function assertTable(sample: Sample, rows: string[][], width: number): void {
 
 export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferResult {
   const warnings: string[] = [];
+  const warningCodes = new Set<InferWarningCode>();
   const { dialect, rows: allRows } = detectDialect(sample.text, {
     ...(opts.delimiter ? { delimiter: opts.delimiter } : {}),
     ...(opts.hasHeader !== undefined ? { hasHeader: opts.hasHeader } : {}),
@@ -713,6 +721,7 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
       columns: reports,
       rowsSampled: rows.length,
       warnings,
+      warningCodes: [...warningCodes],
       suggestedMetadataSchema,
     };
   };
@@ -727,13 +736,16 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
 
   // Coordinates first: they anchor the start/end group that the time should share.
   const pairs: { lat: Choice; lon: Choice; score: number }[] = [];
-  let coords = pickCoordinates(profiles, warnings, pairs);
+  let coords = pickCoordinates(profiles, pairs);
   pairs.sort((a, b) => b.score - a.score);
   if (coords && header && !coordinateNamed(coords.lat.p) && !coordinateNamed(coords.lon.p)) {
     // A header that names neither column a coordinate: values alone in a degree range are temperatures, sizes, rates as often as positions.
     explain.latitude = explain.longitude = `columns ${coords.lat.p.index} ("${coords.lat.p.name}") and ${coords.lon.p.index} ("${coords.lon.p.name}") fit the latitude and longitude ranges, but the header names neither as a coordinate: not mapped (see candidates).`;
-    warnings.splice(0, warnings.length, ...warnings.filter((w) => !w.startsWith('Ambiguous coordinates')));
     coords = null;
+  }
+  if (coords?.ambiguity) {
+    warnings.push(coords.ambiguity);
+    warningCodes.add('ambiguous_coordinates');
   }
   listCandidates('latitude', [...new Set(pairs.map((x) => x.lat))]);
   listCandidates('longitude', [...new Set(pairs.map((x) => x.lon))]);
@@ -798,6 +810,7 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
     if (time.kind === 'epoch' && time.unit !== 'ms') warnings.push(`Column ${time.p.index} holds ${EPOCH_TO_MS[time.unit!]} before importing; the importer expects epoch milliseconds.`);
     if (time.kind === 'datetime' && !time.zoneless) warnings.push(`Column ${time.p.index} holds ${datetimeLabel(time.p.nonEmpty[0]!)} text (e.g. "${time.p.nonEmpty[0]}"); the importer expects epoch milliseconds: convert it (in UTC) before importing.`);
     if (time.kind === 'datetime' && time.zoneless) {
+      warningCodes.add('zoneless_time');
       warnings.push(`Column ${time.p.index} holds ${datetimeLabel(time.p.nonEmpty[0]!)} text without a time zone (e.g. "${time.p.nonEmpty[0]}"): ask the person which time zone the times are in (local time, or UTC), then convert them to epoch milliseconds in that zone before importing.`);
     }
     if (time.p.parseShare < 1) warnings.push(`Column ${time.p.index}: ${Math.round(time.p.parseShare * 100)}% of values are times; the others (${time.p.unparsed.map((v) => JSON.stringify(v)).join(', ')}) will be invalid rows.`);

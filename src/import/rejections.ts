@@ -9,8 +9,10 @@
  * twenty: when present they give the counts, and the summary says they are exact.
  */
 
-/** Stable cause codes (never branch on wording). */
-export const CAUSES = {
+import type { RowProblemCode, RowProblem } from '../csv/validate.js';
+
+/** Stable cause codes (never branch on wording): the validator's (csv/validate.ts), and what the log shows. */
+export const CAUSES: Record<RowProblemCode | 'header_line' | 'other_row_problem', string> = {
   header_line: 'a header line (the importer reads every line as data)',
   not_epoch_ms: 'the time is not epoch milliseconds',
   time_out_of_range: 'the time is outside 1970-01-01..2038-01-19',
@@ -22,7 +24,7 @@ export const CAUSES = {
   empty_value: 'empty where a value is required',
   too_few_columns: 'fewer columns than the format maps',
   other_row_problem: 'another problem with the row',
-} as const;
+};
 export type CauseCode = keyof typeof CAUSES;
 
 export const FILE_PROBLEMS = {
@@ -46,6 +48,11 @@ const ROW_RE = /^(.+?) line (\d+): (.*)$/;
 const FIELD_RE = /^([^\s()]+) \(column (\d+)\) (.*)$/;
 const VALUE_RE = /^("(?:[^"\\]|\\.)*")/;
 
+/**
+ * The cause of a rejected row as a log line words it. A job log is text from the platform, with no
+ * codes: reading its words is all there is. (The sandbox's own counts never come through here: its
+ * runner hands `RejectionTally.add` the validator's code.)
+ */
 function causeOf(why: string): CauseCode {
   if (/^the row has \d+ columns but the format maps column/.test(why)) return 'too_few_columns';
   if (/ is not epoch milliseconds/.test(why)) return 'not_epoch_ms';
@@ -87,11 +94,15 @@ export function parseRejectedRow(text: string): RejectedRow | undefined {
       value = v[1]!.slice(1, -1);
     }
   }
-  let code = causeOf(why!);
-  // Line 1 whose value is a name where a number, a time or an address belongs: a header. (An enum
-  // value is name-like by nature, so a bad enum value on line 1 is not taken for a header.)
-  if (lineNo === 1 && value !== undefined && HEADER_CAUSES.has(code) && looksLikeName(value)) code = 'header_line';
-  return { file: file!, line: lineNo, code, field: field!, column: Number(column), ...(value !== undefined ? { value } : {}), text };
+  return { file: file!, line: lineNo, code: headerOr(causeOf(why!), lineNo, value), field: field!, column: Number(column), ...(value !== undefined ? { value } : {}), text };
+}
+
+/**
+ * Line 1 whose value is a name where a number, a time or an address belongs: a header. (An enum
+ * value is name-like by nature, so a bad enum value on line 1 is not taken for a header.)
+ */
+function headerOr(code: CauseCode, line: number, value: string | undefined): CauseCode {
+  return line === 1 && value !== undefined && HEADER_CAUSES.has(code) && looksLikeName(value) ? 'header_line' : code;
 }
 
 function fileProblemOf(text: string): { code: FileProblemCode; file?: string } | undefined {
@@ -143,8 +154,16 @@ const groupKey = (r: { code: string; field?: string | undefined; column?: number
 export class RejectionTally {
   readonly #groups = new Map<string, { row: RejectedRow; count: number; values: Map<string, number>; examples: RejectedRow[] }>();
 
-  add(file: string, line: number, why: string): void {
-    const r = parseRejectedRow(`${file} line ${line}: ${why}`) ?? { file, line, code: 'other_row_problem' as const, text: `${file} line ${line}: ${why}` };
+  /** A row the validator refused: its code comes with it (csv/validate.ts), never read back from the words. */
+  add(file: string, line: number, problem: RowProblem): void {
+    const r: RejectedRow = {
+      file,
+      line,
+      code: headerOr(problem.code, line, problem.value),
+      ...(problem.field !== undefined ? { field: problem.field, column: problem.column! } : {}),
+      ...(problem.value !== undefined ? { value: problem.value } : {}),
+      text: `${file} line ${line}: ${problem.text}`,
+    };
     const k = groupKey(r);
     let g = this.#groups.get(k);
     if (!g) {

@@ -32,31 +32,46 @@ export function numberRange(prop: { signed?: boolean | undefined }): { min: numb
   return prop.signed === false ? { ...UINT32, kind: 'an unsigned 32-bit integer' } : { ...INT32, kind: 'a signed 32-bit integer' };
 }
 
-/** Returns null when the value is fine, otherwise why not (without the field name). */
-export type ValueCheck = (value: string) => string | null;
+/** Stable codes of what can be wrong with a value (branch on these, never on the text). */
+export type ValueProblemCode = 'not_epoch_ms' | 'time_out_of_range' | 'not_a_number' | 'out_of_range' | 'not_an_integer' | 'not_ipv4' | 'not_in_enum' | 'empty_value';
 
-const show = (v: string) => JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+/** Why a value is refused: a code, the words (without the field name), and the value as quoted (cut at 40 characters). */
+export interface ValueProblem {
+  code: ValueProblemCode;
+  text: string;
+  value?: string;
+}
+
+/** Returns null when the value is fine, otherwise why not. */
+export type ValueCheck = (value: string) => ValueProblem | null;
+
+const cut = (v: string) => (v.length > 40 ? `${v.slice(0, 40)}…` : v);
+/** A problem with the value quoted at the start of its text: `"x" is not a number`. */
+const refused = (code: ValueProblemCode, v: string, why: string): ValueProblem => {
+  const value = cut(v);
+  return { code, text: `${JSON.stringify(value)} ${why}`, value };
+};
 
 function rangeCheck(min: number, max: number, what: string): ValueCheck {
   return (v) => {
-    if (!DECIMAL_RE.test(v)) return `${show(v)} is not a number`;
+    if (!DECIMAL_RE.test(v)) return refused('not_a_number', v, 'is not a number');
     const n = Number(v);
-    return n >= min && n <= max ? null : `${show(v)} is outside ${min}..${max} for ${what}`;
+    return n >= min && n <= max ? null : refused('out_of_range', v, `is outside ${min}..${max} for ${what}`);
   };
 }
 
 /** The checks of the core fields, by wire name. */
 export const CORE_VALUE_CHECKS: Readonly<Record<string, ValueCheck>> = {
-  entityId: (v) => (v.length > 0 ? null : 'is empty (every row needs an entity id)'),
+  entityId: (v) => (v.length > 0 ? null : { code: 'empty_value', text: 'is empty (every row needs an entity id)' }),
   timestamp: (v) => {
-    if (!INT_RE.test(v)) return `${show(v)} is not epoch milliseconds (a whole number)`;
+    if (!INT_RE.test(v)) return refused('not_epoch_ms', v, 'is not epoch milliseconds (a whole number)');
     const n = Number(v);
-    if (n < 0 || n > MAX_TIMESTAMP_MS) return `${show(v)} is outside 1970-01-01..2038-01-19 in epoch milliseconds`;
+    if (n < 0 || n > MAX_TIMESTAMP_MS) return refused('time_out_of_range', v, 'is outside 1970-01-01..2038-01-19 in epoch milliseconds');
     return null;
   },
   longitude: rangeCheck(-180, 180, 'a longitude'),
   latitude: rangeCheck(-90, 90, 'a latitude'),
-  altitude: (v) => (v === '' || DECIMAL_RE.test(v) ? null : `${show(v)} is not a number`),
+  altitude: (v) => (v === '' || DECIMAL_RE.test(v) ? null : refused('not_a_number', v, 'is not a number')),
   metadataId: () => null,
 };
 
@@ -65,7 +80,7 @@ export function propertyValueCheck(prop: MetadataProperty): ValueCheck {
   const nullable = prop.nullable !== false;
   const inner = typeCheck(prop);
   return (v) => {
-    if (v === '') return nullable ? null : 'is empty but the property is not nullable';
+    if (v === '') return nullable ? null : { code: 'empty_value', text: 'is empty but the property is not nullable' };
     return inner(v);
   };
 }
@@ -75,16 +90,16 @@ function typeCheck(prop: MetadataProperty): ValueCheck {
     case 'number': {
       const { min, max, kind } = numberRange(prop);
       return (v) => {
-        if (!INT_RE.test(v)) return `${show(v)} is not ${kind}`;
+        if (!INT_RE.test(v)) return refused('not_an_integer', v, `is not ${kind}`);
         const n = Number(v);
-        return n >= min && n <= max ? null : `${show(v)} is outside the range of ${kind} (${min}..${max})`;
+        return n >= min && n <= max ? null : refused('out_of_range', v, `is outside the range of ${kind} (${min}..${max})`);
       };
     }
     case 'ip':
-      return (v) => (IPV4_RE.test(v) ? null : `${show(v)} is not an IPv4 address`);
+      return (v) => (IPV4_RE.test(v) ? null : refused('not_ipv4', v, 'is not an IPv4 address'));
     case 'enum': {
       const values = new Set(prop.values ?? []);
-      return (v) => (values.has(v) ? null : `${show(v)} is not one of the enum's values`);
+      return (v) => (values.has(v) ? null : refused('not_in_enum', v, "is not one of the enum's values"));
     }
     default:
       // Unknown types are accepted as they are: their rules are not known here.

@@ -24,7 +24,7 @@ import { RejectionTally } from '../import/rejections.js';
 import { log } from '../log.js';
 import type { BatchRequest, MetadataSchema, StatusUpdate } from '../dfi/schemas.js';
 import { describeError } from '../errors.js';
-import { compileRowValidator } from '../csv/validate.js';
+import { compileRowValidator, type RowProblem } from '../csv/validate.js';
 import { validateFile, validateStream, type FileOutcome } from '../csv/bulk.js';
 import type { SourceFile } from './sources.js';
 import type { PendingBatch } from './store/points.js';
@@ -174,9 +174,9 @@ export class JobStore {
     return [...s.fileNotes, ...s.logLines, ...more, ...s.tally.render()].join('\n');
   }
 
-  #rejected(s: JobState, file: string, line: number, why: string): void {
-    s.tally.add(file, line, why);
-    if (s.logLines.length < MAX_LOG_LINES) s.logLines.push(`${file} line ${line}: ${why}`);
+  #rejected(s: JobState, file: string, line: number, problem: RowProblem): void {
+    s.tally.add(file, line, problem);
+    if (s.logLines.length < MAX_LOG_LINES) s.logLines.push(`${file} line ${line}: ${problem.text}`);
     else s.extraLogLines++;
   }
 
@@ -237,7 +237,7 @@ export class JobStore {
             ...(maxRows !== undefined ? { maxRows } : {}),
             signal: s.abort.signal,
             ...(store ? { store: store.target } : {}),
-            onInvalid: (line: number, why: string) => this.#rejected(s, file.name, line, why),
+            onInvalid: (line: number, problem: RowProblem) => this.#rejected(s, file.name, line, problem),
             onProgress: (valid: number, invalid: number) => {
               s.job.insertCount = base.insert + valid;
               s.job.invalidCount = base.invalid + invalid;

@@ -129,10 +129,10 @@ export const inferCsvFormatTool = defineTool({
     });
     const nextSteps: string[] = [];
     if (result.missing.length) nextSteps.push(`Ask the person which columns hold ${result.missing.join(', ')}, and add them to file_format.`);
-    if (result.warnings.some((w) => w.startsWith('Ambiguous'))) nextSteps.push('Resolve the ambiguity in warnings with the person before importing.');
+    if (result.warningCodes.includes('ambiguous_coordinates')) nextSteps.push('Resolve the ambiguity in warnings with the person before importing.');
     const unsure = result.columns.filter((c) => c.role && ['entity_id', 'timestamp', 'longitude', 'latitude'].includes(c.role) && c.confidence < 0.7).map((c) => c.role);
     if (unsure.length) nextSteps.push(`Confirm ${unsure.join(', ')} with the person (confidence below 0.7); candidates lists the alternatives with their evidence.`);
-    if (result.warnings.some((w) => w.includes('without a time zone'))) nextSteps.push('Ask the person which time zone the times are in before converting them.');
+    if (result.warningCodes.includes('zoneless_time')) nextSteps.push('Ask the person which time zone the times are in before converting them.');
     if (!args.dataset_id) nextSteps.push('Call again with dataset_id to match the remaining columns to the dataset\'s properties.');
     // A recipe for prepare_files when the file does not fit the importer as it is (src/prepare/propose.ts).
     const proposal = proposeRecipe(sample, result, metadataSchema);

@@ -169,8 +169,9 @@ export async function runTool<I extends z.ZodObject, O extends z.ZodObject>(
 
 export function errorResult(err: unknown, toolName: string): CallToolResult {
   if (err instanceof UserFacingError) {
-    const status = err.status !== undefined ? ` (HTTP ${err.status})` : '';
-    const text = `${toolName} failed${status}: ${cutText(redact(err.message), MAX_ERROR_CHARS)}${err.hint ? `\nHow to fix: ${cutText(redact(err.hint), MAX_ERROR_CHARS)}` : ''}`;
+    // The stable code first (branch on it, never on the words), then the HTTP status when there is one.
+    const tags = [err.kind, ...(err.status !== undefined ? [`HTTP ${err.status}`] : [])].join(', ');
+    const text = `${toolName} failed (${tags}): ${cutText(redact(err.message), MAX_ERROR_CHARS)}${err.hint ? `\nHow to fix: ${cutText(redact(err.hint), MAX_ERROR_CHARS)}` : ''}`;
     return { isError: true, content: [{ type: 'text', text: redact(text) }] };
   }
   // A bug, not a user error: say so plainly, log it (redacted) without leaking a stack to the client.

@@ -128,7 +128,7 @@ describe('fuzzing the CSV path (fast-check)', () => {
             const keys = ['entityId', 'timestamp', 'longitude', 'latitude', ...Object.keys(schema)];
             const format = Object.fromEntries(keys.map((k, i) => [k, idx[i % idx.length]!]));
             const why = compileRowValidator(format, schema as MetadataSchema).validate(row);
-            expect(why === null || typeof why === 'string').toBe(true);
+            expect(why === null || (typeof why.text === 'string' && typeof why.code === 'string')).toBe(true);
           });
         },
       ),

@@ -35,10 +35,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 async function both(file: string) {
   const single: string[] = [];
   const v = compileRowValidator(format, schema);
-  const one = await validateStream(fs.createReadStream(file), 'f', (f) => v.validate(f), { onInvalid: (line, why) => single.push(`${line}: ${why}`) });
+  const one = await validateStream(fs.createReadStream(file), 'f', (f) => v.validate(f), { onInvalid: (line, why) => single.push(`${line}: ${why.code}: ${why.text}`) });
   const parallel: string[] = [];
   // Three threads whatever the machine: the split is what is under test.
-  const all = await validateFile(file, 'f', format, schema, { maxThreads: 3, onInvalid: (line, why) => parallel.push(`${line}: ${why}`) });
+  const all = await validateFile(file, 'f', format, schema, { maxThreads: 3, onInvalid: (line, why) => parallel.push(`${line}: ${why.code}: ${why.text}`) });
   return { one, single, all, parallel };
 }
 

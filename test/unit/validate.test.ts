@@ -19,23 +19,32 @@ describe('row validator', () => {
   });
 
   it.each([
-    [{ 0: '' }, /entityId \(column 0\) is empty/],
-    [{ 1: '1640995676.5' }, /timestamp .* not epoch milliseconds/],
-    [{ 1: '2147483648000' }, /outside 1970-01-01..2038-01-19/],
-    [{ 2: '180.0001' }, /longitude .* outside -180..180/],
-    [{ 3: '-90.5' }, /latitude .* outside -90..90/],
-    [{ 3: 'north' }, /latitude .* not a number/],
-    [{ 4: '256.1.1.1' }, /ipv4 \(column 4\) .* not an IPv4 address/],
-    [{ 4: '01.2.3.4' }, /not an IPv4 address/],
-    [{ 5: '-1' }, /age .* unsigned 32-bit/],
-    [{ 5: '4294967296' }, /outside the range of an unsigned 32-bit integer/],
-    [{ 5: '3.5' }, /not an unsigned 32-bit integer/],
-    [{ 7: '' }, /route_id .* empty but the property is not nullable/],
-    [{ 8: 'amex' }, /credit_card_provider .* not one of the enum's values/],
-    [{ 9: '' }, /transportation_mode .* not nullable/],
-    [{ 10: '2147483648' }, /delta .* signed 32-bit/],
-  ])('rejects %o with a reason', (changes, reason) => {
-    expect(v.validate(row(changes))).toMatch(reason);
+    [{ 0: '' }, /entityId \(column 0\) is empty/, 'empty_value'],
+    [{ 1: '1640995676.5' }, /timestamp .* not epoch milliseconds/, 'not_epoch_ms'],
+    [{ 1: '2147483648000' }, /outside 1970-01-01..2038-01-19/, 'time_out_of_range'],
+    [{ 2: '180.0001' }, /longitude .* outside -180..180/, 'out_of_range'],
+    [{ 3: '-90.5' }, /latitude .* outside -90..90/, 'out_of_range'],
+    [{ 3: 'north' }, /latitude .* not a number/, 'not_a_number'],
+    [{ 4: '256.1.1.1' }, /ipv4 \(column 4\) .* not an IPv4 address/, 'not_ipv4'],
+    [{ 4: '01.2.3.4' }, /not an IPv4 address/, 'not_ipv4'],
+    [{ 5: '-1' }, /age .* unsigned 32-bit/, 'out_of_range'],
+    [{ 5: '4294967296' }, /outside the range of an unsigned 32-bit integer/, 'out_of_range'],
+    [{ 5: '3.5' }, /not an unsigned 32-bit integer/, 'not_an_integer'],
+    [{ 7: '' }, /route_id .* empty but the property is not nullable/, 'empty_value'],
+    [{ 8: 'amex' }, /credit_card_provider .* not one of the enum's values/, 'not_in_enum'],
+    [{ 9: '' }, /transportation_mode .* not nullable/, 'empty_value'],
+    [{ 10: '2147483648' }, /delta .* signed 32-bit/, 'out_of_range'],
+  ])('rejects %o with a reason and its code', (changes, reason, code) => {
+    const why = v.validate(row(changes));
+    expect(why?.text).toMatch(reason);
+    expect(why?.code).toBe(code);
+    const column = Number(Object.keys(changes)[0]);
+    expect(why?.column).toBe(column);
+  });
+
+  it('quotes the refused value, cut at 40 characters', () => {
+    expect(v.validate(row({ 8: 'amex' }))).toMatchObject({ field: 'credit_card_provider', value: 'amex', text: 'credit_card_provider (column 8) "amex" is not one of the enum\'s values' });
+    expect(v.validate(row({ 3: 'n'.repeat(50) }))?.value).toBe(`${'n'.repeat(40)}…`);
   });
 
   it('accepts the bounds themselves', () => {
@@ -45,7 +54,7 @@ describe('row validator', () => {
 
   it('rejects a row narrower than the format', () => {
     expect(v.width).toBe(11);
-    expect(v.validate(['a', '1640995676000', '1', '2'])).toMatch(/has 4 columns but the format maps column 10/);
+    expect(v.validate(['a', '1640995676000', '1', '2'])).toMatchObject({ code: 'too_few_columns', text: expect.stringMatching(/has 4 columns but the format maps column 10/) });
   });
 
   it('accepts values of an unknown property type as they are', () => {
