@@ -44,7 +44,15 @@ function modalWidth(rows: string[][]): { width: number; share: number } {
   let width = 0;
   let best = 0;
   for (const [w, c] of counts) if (c > best || (c === best && w > width)) [width, best] = [w, c];
-  return { width, share: rows.length ? best / rows.length : 0 };
+  // A shorter row (a header without the data rows' trailing delimiters) fits when the rows of the modal
+  // width are empty from its end on.
+  let fitting = best;
+  for (const [w, c] of counts) {
+    if (w >= width || w < 2) continue;
+    const modal = rows.filter((r) => r.length === width);
+    if (modal.filter((r) => r.slice(w).every((v) => v.trim() === '')).length >= 0.9 * modal.length) fitting += c;
+  }
+  return { width, share: rows.length ? fitting / rows.length : 0 };
 }
 
 function lineEnding(text: string): Dialect['lineEnding'] {

@@ -17,7 +17,7 @@ import type { Sample } from './sample.js';
 import { CORE_FIELDS, type FileFormat } from '../rules/fields.js';
 import { numberPropertyFor, propertyValueCheck } from '../rules/values.js';
 import { invalidInput } from '../errors.js';
-import { classifyByShare, datetimeLabel, EPOCH_TO_MS, epochUnit, NA_VALUES, parseNumber, type EpochUnit, type ValueType } from './values.js';
+import { classifyByShare, compactDate, datetimeLabel, EPOCH_TO_MS, epochUnit, NA_VALUES, parseNumber, shareFloor, type EpochUnit, type ValueType } from './values.js';
 
 export type ColumnType = ValueType;
 
@@ -136,6 +136,9 @@ function profile(rows: string[][], index: number, name: string | null, decimalCo
 const named = (p: Profile, role: Parameters<NameInfo['roles']['has']>[0]) => p.info?.roles.has(role) === true;
 const coordinateNamed = (p: Profile) => named(p, 'latitude') || named(p, 'longitude') || axisOf(p) !== null;
 const isNumeric = (p: Profile) => p.type === 'integer' || p.type === 'decimal';
+/** The words of a header that are neither roles nor units: "GPS" in "GPS Latitude" and "GPS Fix Time". */
+const ROLE_WORDS = /^(lat|latitude|lon|lng|long|longitude|x|y|time|timestamp|date|datetime|utc|fix|deg|degrees|m|s|ms)$/;
+const qualifiers = (p: Profile) => (p.info?.tokens ?? []).filter((t) => !ROLE_WORDS.test(t));
 /** Share of values within ±limit. */
 const within = (p: Profile, limit: number) => (p.nums.length ? p.nums.filter((n) => Math.abs(n) <= limit).length / p.nums.length : 0);
 const spread = (p: Profile) => p.p95 - p.p05;
@@ -163,6 +166,10 @@ interface Choice {
   p: Profile;
   score: number;
   evidence: string[];
+  /** A longitude counted 0..360. */
+  lon360?: boolean;
+  /** For an entity: what the positions say (its points form tracks, or they do not). */
+  structure?: 'tracks' | 'against';
 }
 
 // ---- coordinates -------------------------------------------------------------------------------
@@ -221,22 +228,46 @@ function coordinateScore(p: Profile, role: 'latitude' | 'longitude', profiles: P
   } else if (named(p, other) && !named(p, role)) return null;
   if (named(p, 'angle') && !named(p, role)) return null; // heading, course, speed...: fit the range, are not coordinates
   if (named(p, 'timestamp') || named(p, 'altitude') || named(p, 'elapsed') && !named(p, role)) return null;
+  // Nearly all values in range (in a tiny sample, all but one): one bad row does not drop the column.
+  const floor = coordinateFloor(p.nums.length);
   const share = within(p, limit);
-  if (share < 0.95) return null;
-  if (role === 'latitude' && p.nums.filter((n) => n < -60).length > 0.05 * p.nums.length) return null;
-  const outliers = p.nums.length - Math.round(share * p.nums.length);
-  evidence.push(`values ${p.p05}..${p.p95} within ±${limit}${outliers ? ` (${outliers} outlier(s) beyond ±${limit} ignored)` : ''}`);
+  const lon360 = role === 'longitude' && share < floor && p.min >= 0 && p.nums.filter((n) => n <= 360).length >= floor * p.nums.length && p.max > 180;
+  if (share < floor && !lon360) return null;
+  if (role === 'latitude' && p.nums.filter((n) => n < -60).length > Math.max(1, 0.05 * p.nums.length)) return null;
+  if (lon360) {
+    score -= 0.1;
+    evidence.push(`values ${p.p05}..${p.p95}: longitudes counted 0..360 east; the platform needs -180..180 (subtract 360 from values over 180)`);
+  } else {
+    const outliers = p.nums.length - Math.round(share * p.nums.length);
+    evidence.push(`values ${p.p05}..${p.p95} within ±${limit}${outliers ? ` (${outliers} outlier(s) beyond ±${limit}: invalid rows)` : ''}`);
+  }
   if (p.parseShare < 1) evidence.push(`${Math.round(p.parseShare * 100)}% of values are numbers (not: ${p.unparsed.map((v) => JSON.stringify(v)).join(', ')})`);
   if (p.hasFraction) score += 0.15;
   else if (!named(p, role)) return null; // whole numbers are codes, counts or angles, not coordinates
   if (p.distinct <= 1 && p.nums.length > 3) score -= 0.2;
+  // Unnamed: a position moves in small steps within its range; a measurement or a velocity jumps about.
+  if (!named(p, role) && spread(p) > 0 && medianJump(p) < 0.1 * spread(p)) {
+    score += 0.1;
+    evidence.push('consecutive values change in small steps, like a moving position');
+  }
   // Coordinates of one data set sit in a region; angles sweep the circle.
   if (spread(p) > 100 && !named(p, role)) score -= 0.3;
   if (named(p, 'static')) {
     score -= 0.15;
     evidence.push(`header "${p.name}" names a fixed place (home, station, deployment site...)`);
   }
-  return { p, score, evidence };
+  return { p, score, evidence, ...(lon360 ? { lon360 } : {}) };
+}
+
+/** The share of values that must lie in a coordinate range: 95%, or all but one in a tiny sample. */
+function coordinateFloor(n: number): number {
+  return n < 4 ? 1 : Math.min(0.95, (n - 1) / n);
+}
+
+/** Decimal places of a numeric column's values (median): GPS fixes carry more than rough estimates. */
+function decimals(p: Profile): number {
+  const d = p.nonEmpty.slice(0, 50).map((v) => (v.split(/[.,]/)[1] ?? '').length).sort((a, b) => a - b);
+  return d.length ? d[Math.floor(d.length / 2)]! : 0;
 }
 
 interface CoordPick {
@@ -245,6 +276,8 @@ interface CoordPick {
   ambiguous: boolean;
   /** The warning to give when the pick is kept and ambiguous (code ambiguous_coordinates). */
   ambiguity?: string;
+  /** Another named pair that fits almost as well, stated. */
+  rivalNote?: string;
   confidence: number;
 }
 
@@ -271,14 +304,19 @@ function pickCoordinates(profiles: Profile[], pairs: { lat: Choice; lon: Choice;
   const lats = best('latitude');
   const lons = best('longitude');
   let top: { lat: Choice; lon: Choice; score: number } | undefined;
+  // The same prefix (pickup_, start station, GPS ...) beyond start/end: keep pairs together.
+  const prefix = (p: Profile) => (p.info?.tokens ?? []).filter((t) => !/^(lat|latitude|lon|lng|long|longitude|x|y|px|py)$/.test(t)).join(' ');
+  // latitude_1 with longitude_2: the latitude of one point and the longitude of another.
+  const mixed = (la: Profile, lo: Profile) => la.info !== null && lo.info !== null && prefix(la) !== '' && prefix(lo) !== '' && prefix(la) !== prefix(lo);
   const novelty = new Map<string, number>();
   for (const la of lats) for (const lo of lons) if (la.p !== lo.p) novelty.set(`${la.p.index},${lo.p.index}`, pairNovelty(la.p, lo.p));
   let mostNovel = 0;
-  for (const v of novelty.values()) mostNovel = Math.max(mostNovel, v);
+  for (const la of lats) for (const lo of lons) if (la.p !== lo.p && !mixed(la.p, lo.p)) mostNovel = Math.max(mostNovel, novelty.get(`${la.p.index},${lo.p.index}`)!);
   for (const la of lats) {
     for (const lo of lons) {
       if (la.p === lo.p) continue;
       let score = la.score + lo.score;
+      if (mixed(la.p, lo.p)) score -= 0.3;
       // A pair that repeats a few positions while another pair moves is a fixed place (home, depot, deployment site).
       const nov = novelty.get(`${la.p.index},${lo.p.index}`)!;
       if (nov < 0.5 * mostNovel) score -= 0.3;
@@ -287,9 +325,9 @@ function pickCoordinates(profiles: Profile[], pairs: { lat: Choice; lon: Choice;
       const go = lo.p.info?.group ?? '';
       if (ga === go) score += ga === 'end' ? 0.1 : 0.2;
       else if (ga && go) score -= 0.4;
-      // The same prefix (pickup_, start station ...) beyond start/end: keep pairs together.
-      const prefix = (p: Profile) => (p.info?.tokens ?? []).filter((t) => !/^(lat|latitude|lon|lng|long|longitude|x|y)$/.test(t)).join(' ');
       if (la.p.info && lo.p.info && prefix(la.p) === prefix(lo.p)) score += 0.1;
+      // Between two named pairs alike in all else, the more precise one is the position fix (GPS, not a rough estimate).
+      score += 0.01 * Math.min(8, (decimals(la.p) + decimals(lo.p)) / 2);
       // Neither named: the reading that puts points where people are.
       if (!named(la.p, 'latitude') && !named(lo.p, 'longitude')) score += 0.1 * latitudePlausibility(la.p);
       pairs.push({ lat: la, lon: lo, score });
@@ -298,12 +336,14 @@ function pickCoordinates(profiles: Profile[], pairs: { lat: Choice; lon: Choice;
   }
   if (!top) return null;
   const { lat, lon } = top;
+  // Another pair of two other columns almost as good, neither a fixed place: the sample cannot tell which point moves.
+  const rival = pairs.find((x) => x.lat.p !== lat.p && x.lon.p !== lon.p && x.lat.p !== lon.p && x.lon.p !== lat.p && x.score > top!.score - 0.1 && !named(x.lat.p, 'static'));
   const byName = named(lat.p, 'latitude') && named(lon.p, 'longitude');
   const lonBeyond90 = within(lon.p, 90) < 0.95;
   let ambiguous = false;
   let ambiguity: string | undefined;
   let confidence: number;
-  if (byName) confidence = 0.9;
+  if (byName) confidence = rival ? 0.6 : 0.9;
   else if (lonBeyond90) {
     confidence = named(lat.p, 'latitude') || named(lon.p, 'longitude') ? 0.85 : 0.75;
     lon.evidence.push('values beyond ±90: can only be a longitude');
@@ -322,7 +362,14 @@ function pickCoordinates(profiles: Profile[], pairs: { lat: Choice; lon: Choice;
     ambiguity =
       `Ambiguous coordinates: columns ${lat.p.index} and ${lon.p.index} both fit the latitude and the longitude range, and no header names them.${example} Chosen: latitude=${lat.p.index}, longitude=${lon.p.index}, the more plausible reading. Check a few points on a map; if they land in the wrong place, swap latitude and longitude in file_format.`;
   }
-  return { lat, lon, ambiguous, ...(ambiguity !== undefined ? { ambiguity } : {}), confidence };
+  if (lon.lon360) confidence = Math.min(confidence, 0.6);
+  let rivalNote: string | undefined;
+  if (rival && byName) {
+    const ev = `columns ${rival.lat.p.index} ("${rival.lat.p.name}") and ${rival.lon.p.index} ("${rival.lon.p.name}") are another coordinate pair that fits almost as well`;
+    lat.evidence.push(ev);
+    rivalNote = `Two coordinate pairs fit: latitude/longitude columns ${lat.p.index}/${lon.p.index} ("${lat.p.name}", "${lon.p.name}") were chosen${decimals(lat.p) > decimals(rival.lat.p) ? ' (more decimal places)' : ''}, but ${rival.lat.p.index}/${rival.lon.p.index} ("${rival.lat.p.name}", "${rival.lon.p.name}") fit almost as well: check which pair is the position to import.`;
+  }
+  return { lat, lon, ambiguous, ...(ambiguity !== undefined ? { ambiguity } : {}), ...(rivalNote !== undefined ? { rivalNote } : {}), confidence };
 }
 
 // ---- time --------------------------------------------------------------------------------------
@@ -332,6 +379,23 @@ interface TimeChoice extends Choice {
   unit?: EpochUnit;
   /** Date-times that say no time zone (no Z, offset, UTC or GMT): local times. */
   zoneless?: boolean;
+  /** The format, when the values are not text (yyyymmddhhmmss digits). */
+  label?: string;
+}
+
+/** Share of consecutive values that do not decrease: a file in time order. */
+function ascending(p: Profile): number {
+  let up = 0;
+  let n = 0;
+  let prev: string | null = null;
+  for (const v of p.nonEmpty) {
+    if (prev !== null) {
+      n++;
+      if (v >= prev || v.length > prev.length) up++;
+    }
+    prev = v;
+  }
+  return n ? up / n : 0;
 }
 
 const ZONE_RE = /(?:Z|UTC|GMT(?:[+-]\d{1,2}:?\d{2})?|[+-]\d{2}(?::?\d{2})?)$/i;
@@ -351,8 +415,18 @@ function timeScore(p: Profile, rows: number): TimeChoice | null {
   const isNamed = named(p, 'timestamp');
   const distinctShare = p.distinct / Math.max(1, p.nonEmpty.length);
   let c: TimeChoice | null = null;
-  if (isNumeric(p)) {
-    const unit = epochUnit(p.min, p.max);
+  const compact = p.type === 'integer' ? compactDate(p.nonEmpty) : null;
+  const unitOf = epochUnit(p.min, p.max);
+  // 2023061412 is an hour (yyyymmddhh) far more often than a second of 2034.
+  const future = unitOf !== null && p.max * (unitOf === 's' ? 1e3 : unitOf === 'ms' ? 1 : unitOf === 'us' ? 1e-3 : 1e-6) > Date.now() + 365 * 86_400_000;
+  if (compact && (unitOf === null || future)) {
+    evidence.push(`${compact.label} digits (e.g. ${p.nonEmpty[0]})`);
+    c = compact.date
+      ? { p, score: 0.3, evidence, kind: 'date', label: compact.label }
+      : { p, score: 0.55, evidence, kind: 'datetime', zoneless: true, label: compact.label };
+    if (!compact.date) evidence.push('no time zone in the values: local times unless the source says UTC');
+  } else if (isNumeric(p)) {
+    const unit = unitOf;
     if (unit && (isNamed || (distinctShare >= 0.5 && p.type === 'integer') || (distinctShare >= 0.9 && p.hasFraction && unit === 's'))) {
       const score = p.type === 'integer' ? (unit === 's' ? 0.5 : unit === 'ms' ? 0.65 : 0.6) : 0.35;
       const range = unit === 's' ? 1e3 : unit === 'ms' ? 1 : unit === 'us' ? 1e-3 : 1e-6;
@@ -386,7 +460,8 @@ function timeScore(p: Profile, rows: number): TimeChoice | null {
     c.score -= 0.35;
     c.evidence.push(`header "${p.name}" names when the record was kept (created, edited, updated...), not when the event happened`);
   }
-  if (c.kind !== 'date' && c.kind !== 'time' && distinctShare < 0.3 && rows > 10) c.score -= 0.3;
+  // Few distinct times is a day or a constant, unless the file is in time order at a coarse resolution (minutes).
+  if (c.kind !== 'date' && c.kind !== 'time' && distinctShare < 0.3 && rows > 10 && !(p.distinct >= 3 && ascending(p) >= 0.95)) c.score -= 0.3;
   return c;
 }
 
@@ -479,6 +554,9 @@ function entityScore(p: Profile, rows: number, layout: Layout): Choice | null {
   if (['decimal', 'datetime', 'date', 'time', 'boolean', 'point', 'pair', 'json', 'ipv4'].includes(p.type)) return null;
   if (named(p, 'quantity') && p.type === 'integer') return null; // individualCount, year: numbers of something
   if ((named(p, 'timestamp') || named(p, 'elapsed')) && isNumeric(p) && !named(p, 'entity')) return null; // times are not identifiers
+  if (p.type === 'integer' && p.distinct === 2 && p.nums.every((n) => n === 0 || n === 1)) return null; // 0/1 flags (isVideo, occupied)
+  if (p.info?.tokens[0] === 'is' || p.info?.tokens[0] === 'has') return null; // is_reserved, hasFix: flags
+  if (p.type === 'integer' && compactDate(p.nonEmpty)) return null; // 20230614: dates
   const evidence: string[] = [];
   let score = 0;
   const n = p.nonEmpty.length;
@@ -504,6 +582,7 @@ function entityScore(p: Profile, rows: number, layout: Layout): Choice | null {
     score += 0.1;
     evidence.push('whole-number identifiers');
   } else {
+    if (p.nonEmpty.filter((v) => HEMISPHERE_RE.test(v)).length >= 0.9 * n) return null; // 28.0N: coordinates
     const wordy = p.nonEmpty.filter((v) => (v.match(/[A-Za-z]{2,}/g) ?? []).length >= 2 && !/\d/.test(v)).length / n;
     if (wordy > 0.5) {
       score -= 0.2;
@@ -534,31 +613,39 @@ function entityScore(p: Profile, rows: number, layout: Layout): Choice | null {
     evidence.push('no positions to check it against, and no name that says identifier');
   }
   // Structure: an entity's consecutive points are close; a code shared by many vehicles jumps; a place code never moves.
+  let structure: Choice['structure'];
   if (coords && p.distinct > 1 && !unique) {
     const st = steps(p, layout);
     if (st) {
       const ratio = st.cross > 0 ? st.mine / st.cross : 1;
       if (st.still >= 0.8) {
+        structure = 'against';
         score -= 0.5;
         evidence.push('all the points of each value are at one place: a place code (station, stop, site), not a moving object');
       } else if (layout.trip && st.chained !== null && st.chained >= 0.5) {
+        structure = 'tracks';
         score += 0.35;
         evidence.push(`each row of a value starts where its previous row ended (${Math.round(st.chained * 100)}%): the trips of one object`);
       } else if (ratio < 0.5 && st.mine <= 1.25 * st.fileOrder) {
+        structure = 'tracks';
         score += 0.3 * Math.min(1, (0.6 - ratio) / 0.6) + 0.05;
         evidence.push(`consecutive points of each value are ${Math.round(1 / Math.max(ratio, 0.01))}x closer than points of different values: tracks of moving objects`);
       } else if (ratio > 0.8) {
+        structure = 'against';
         score -= 0.15;
         evidence.push('points sharing a value are no closer than points of different values: not one moving object');
       }
     }
   }
-  return { p, score, evidence };
+  // One-letter codes (record tags T/C, flags Y/N) are kinds of rows, unless the positions show tracks.
+  if (p.name !== null && p.distinct > 1 && structure !== 'tracks' && p.nonEmpty.every((v) => v.length === 1)) return null;
+  return { p, score, evidence, ...(structure ? { structure } : {}) };
 }
 
 // ---- the whole ---------------------------------------------------------------------------------
 
 const STARTS_LIKE_DATA = /^[+-]?\d/;
+const HEMISPHERE_RE = /^\s*\d{1,3}(?:\.\d+)?\s*[NSEW]$/i;
 
 /** How many rows under the header are units or a second header (text where the rows below hold numbers or dates): 0 to 2. */
 function unitsRows(rows: string[][]): number {
@@ -743,6 +830,7 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
     explain.latitude = explain.longitude = `columns ${coords.lat.p.index} ("${coords.lat.p.name}") and ${coords.lon.p.index} ("${coords.lon.p.name}") fit the latitude and longitude ranges, but the header names neither as a coordinate: not mapped (see candidates).`;
     coords = null;
   }
+  if (coords?.rivalNote) warnings.push(coords.rivalNote);
   if (coords?.ambiguity) {
     warnings.push(coords.ambiguity);
     warningCodes.add('ambiguous_coordinates');
@@ -763,16 +851,24 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
     const both = coords.confidence >= CONFIDENT && !(named(coords.lat.p, 'latitude') && named(coords.lon.p, 'longitude')) ? coords.confidence - 0.05 : coords.confidence;
     assign(coords.lat.p, 'latitude', both, coords.lat.evidence);
     assign(coords.lon.p, 'longitude', coords.confidence, coords.lon.evidence);
-    for (const c of [coords.lat.p, coords.lon.p]) {
+    for (const [c, limit] of [[coords.lat.p, 90], [coords.lon.p, 180]] as const) {
+      const bad = [...new Set(c.nonEmpty.filter((v) => Math.abs(parseNumber(v, decimalCommaAllowed) ?? Infinity) > limit))];
+      if (bad.length && !(c === coords.lon.p && coords.lon.lon360)) {
+        warnings.push(`Column ${c.index}: ${bad.length} value(s) are not ${c === coords.lat.p ? 'latitudes' : 'longitudes'} (${bad.slice(0, 3).map((v) => JSON.stringify(v)).join(', ')}): those rows will be invalid.`);
+      }
       if (c.decimalComma) warnings.push(`Column ${c.index} uses decimal commas ("${c.nonEmpty.find((v) => v.includes(','))}"); the importer reads "." as the decimal separator: convert the numbers.`);
     }
     const others = profiles.filter((p) => free(p) && p.info?.group && p.info.group !== (coords.lat.p.info?.group ?? '') && (named(p, 'latitude') || named(p, 'longitude')));
     if (others.length) warnings.push(`The rows hold coordinates of more than one point (${others.map((p) => `"${p.name}"`).join(', ')} too): the ${coords.lat.p.info?.group || 'first'} point was chosen, with its time. Import the other point as a separate batch if you need it.`);
   } else {
     const combined = profiles.find((p) => p.type === 'point' || p.type === 'pair');
+    // 28.0N, 094.8W, 1416E: degrees (or tenths) with a hemisphere letter instead of a sign.
+    const hemi = profiles.filter((p) => p.type === 'string' && p.nonEmpty.length > 0 && p.nonEmpty.filter((v) => HEMISPHERE_RE.test(v)).length >= shareFloor(p.nonEmpty.length) * p.nonEmpty.length);
     const projected = profiles.filter((p) => isNumeric(p) && (named(p, 'projected') || named(p, 'latitude') || named(p, 'longitude')) && within(p, 180) < 0.5);
     if (combined) {
       explain.longitude = explain.latitude = `Column ${combined.index}${combined.name ? ` ("${combined.name}")` : ''} holds both coordinates in one value (${combined.type === 'point' ? 'WKT POINT(lon lat)' : '"lat,lon"'}, e.g. ${combined.nonEmpty[0]}); the platform needs longitude and latitude in columns of their own: split it before importing.`;
+    } else if (hemi.length >= 2) {
+      explain.longitude = explain.latitude = `Columns ${hemi.map((p) => p.index).join(', ')} hold coordinates with a hemisphere letter instead of a sign (e.g. ${hemi.map((p) => JSON.stringify(p.nonEmpty[0])).join(', ')}); the platform needs signed decimal degrees: convert them (S and W negative${hemi.some((p) => p.nonEmpty.every((v) => /^\s*\d+[NSEW]$/i.test(v))) ? '; whole numbers like 1416E are often tenths of a degree' : ''}) before importing.`;
     } else if (projected.length) {
       explain.longitude = explain.latitude = `Columns ${projected.map((p) => p.index).join(', ')} look like projected coordinates (values ${projected[0]!.min}..${projected[0]!.max}, metres or feet, not degrees); the platform needs WGS 84 longitude and latitude: reproject them (e.g. with ogr2ogr or pyproj) before importing.`;
     } else if (profiles.some((p) => p.type === 'json')) {
@@ -782,6 +878,7 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
 
   // Time: the best candidate, preferring the coordinates' start/end group.
   const coordGroup = coords?.lat.p.info?.group ?? '';
+  const hasEndTime = profiles.some((p) => p.info?.group === 'end' && named(p, 'timestamp'));
   const times = profiles
     .filter(free)
     .map((p) => timeScore(p, rows.length))
@@ -791,27 +888,38 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
       if (coordGroup && g === coordGroup) c.score += 0.15;
       else if (coordGroup && g && g !== coordGroup) c.score -= 0.25;
       else if (!coordGroup && g === 'end') c.score -= 0.1;
+      else if (!coordGroup && g === 'start' && hasEndTime) c.score += 0.05;
+      // A time named like the coordinates (GPS Fix Time with GPS Latitude): the time of that position.
+      if (coords && c.p.info && qualifiers(c.p).some((t) => qualifiers(coords!.lat.p).includes(t) && qualifiers(coords!.lon.p).includes(t))) {
+        c.score += 0.1;
+        c.evidence.push(`header "${c.p.name}" shares a word with the coordinates' headers`);
+      }
       return c;
     })
     .sort((a, b) => b.score - a.score || a.p.index - b.p.index);
   listCandidates('timestamp', times);
-  const time = times[0];
+  let time = times[0];
   const elapsed = times.find((c) => c.kind === 'elapsed');
+  // A record-keeping time (last_updated) is still the only time there is: taken, with a low confidence.
+  if (time && time.score < 0.3 && named(time.p, 'recordtime') && (time.kind === 'epoch' || time.kind === 'datetime') && time.score + 0.35 >= 0.5) {
+    time.evidence.push('the only time in the file, although its name says when the record was kept: check that it is the time of the position');
+    time = { ...time, score: 0.45 };
+  }
   if (time && time.score >= 0.3) {
     const agree = named(time.p, 'timestamp') && !named(time.p, 'recordtime') && (time.kind === 'epoch' || time.kind === 'datetime');
     let confidence = agree ? Math.max(0.85, time.score) : Math.min(0.65, time.score);
     if (time.zoneless) confidence = Math.min(confidence, 0.8);
-    const rival = times[1];
-    if (rival && rival.kind !== 'elapsed' && rival.score > time.score - 0.1 && rival.p.info?.group === time.p.info?.group) {
+    const rival = times.find((c) => c !== time && c.p !== time!.p && c.kind !== 'elapsed' && c.score > time!.score - 0.1 && (c.p.info?.group ?? '') === (time!.p.info?.group ?? ''));
+    if (rival) {
       confidence = Math.min(confidence, 0.6);
       warnings.push(`Column ${time.p.index} was taken as the time, but column ${rival.p.index}${rival.p.name ? ` ("${rival.p.name}")` : ''} fits almost as well: check which one is the time of the position.`);
     }
     assign(time.p, 'timestamp', confidence, time.evidence);
     if (time.kind === 'epoch' && time.unit !== 'ms') warnings.push(`Column ${time.p.index} holds ${EPOCH_TO_MS[time.unit!]} before importing; the importer expects epoch milliseconds.`);
-    if (time.kind === 'datetime' && !time.zoneless) warnings.push(`Column ${time.p.index} holds ${datetimeLabel(time.p.nonEmpty[0]!)} text (e.g. "${time.p.nonEmpty[0]}"); the importer expects epoch milliseconds: convert it (in UTC) before importing.`);
+    if (time.kind === 'datetime' && !time.zoneless) warnings.push(`Column ${time.p.index} holds ${time.label ?? datetimeLabel(time.p.nonEmpty[0]!)} text (e.g. "${time.p.nonEmpty[0]}"); the importer expects epoch milliseconds: convert it (in UTC) before importing.`);
     if (time.kind === 'datetime' && time.zoneless) {
       warningCodes.add('zoneless_time');
-      warnings.push(`Column ${time.p.index} holds ${datetimeLabel(time.p.nonEmpty[0]!)} text without a time zone (e.g. "${time.p.nonEmpty[0]}"): ask the person which time zone the times are in (local time, or UTC), then convert them to epoch milliseconds in that zone before importing.`);
+      warnings.push(`Column ${time.p.index} holds ${time.label ?? datetimeLabel(time.p.nonEmpty[0]!)} ${time.label ? 'values' : 'text'} without a time zone (e.g. "${time.p.nonEmpty[0]}"): ask the person which time zone the times are in (local time, or UTC), then convert them to epoch milliseconds in that zone before importing.`);
     }
     if (time.p.parseShare < 1) warnings.push(`Column ${time.p.index}: ${Math.round(time.p.parseShare * 100)}% of values are times; the others (${time.p.unparsed.map((v) => JSON.stringify(v)).join(', ')}) will be invalid rows.`);
     if (time.kind === 'ole') warnings.push(`Column ${time.p.index} holds days since 1899-12-30; the importer expects epoch milliseconds: (days - 25569) * 86400000.`);
@@ -846,23 +954,38 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
     .map((p) => entityScore(p, rows.length, layout))
     .filter((c): c is Choice => c !== null)
     .sort((a, b) => b.score - a.score || a.p.index - b.p.index);
-  listCandidates('entity_id', entities);
-  const entity = entities[0];
-  if (entity && entity.score >= 0.3) {
+  // An entity is named as an identifier, or its points form tracks (or the file has no header to name it);
+  // a column with one value in every row cannot be told from a file label, so it is only mentioned.
+  const eligible = (c: Choice) => c.score >= 0.3 && c.p.distinct > 1 && (named(c.p, 'entity') || header === null || c.structure === 'tracks');
+  // One value in every row: the single object of the file when the header calls it an identifier, or a headerless file starts with it.
+  const single = (c: Choice) => c.score >= 0.25 && c.p.distinct === 1 && c.p.nonEmpty.length === rows.length && (named(c.p, 'entity') || (header === null && c.p.index === 0));
+  const entity = entities.find(eligible) ?? entities.find(single);
+  listCandidates('entity_id', entity ? [entity, ...entities.filter((c) => c !== entity)] : entities);
+  const constant = entities.find((c) => c.p.distinct === 1 && c.p.nonEmpty.length === rows.length && (named(c.p, 'entity') || c.p.index === 0));
+  if (entity) {
     // Values alone never make a confident answer: a journey id and a vehicle id look alike.
-    const runnerUp = entities[1];
-    const close = runnerUp !== undefined && runnerUp.score > entity.score - 0.1;
-    const confidence = named(entity.p, 'entity') ? Math.min(0.95, entity.score + 0.2) : Math.min(0.6, entity.score + 0.1);
+    const runnerUp = entities.find((c) => c !== entity && c.p.distinct > 1 && c.score > entity.score - 0.1);
+    const close = runnerUp !== undefined;
+    let confidence = named(entity.p, 'entity') ? Math.min(0.95, entity.score + 0.2) : Math.min(0.6, entity.score + 0.1);
+    // The name says identifier but the positions say otherwise, or there are no positions to ask: not sure.
+    if (entity.structure === 'against' || entity.p.distinct === 1) confidence = Math.min(confidence, 0.5);
+    else if (!coords) confidence = Math.min(confidence, 0.65);
     assign(entity.p, 'entity_id', close ? Math.min(confidence, 0.55) : confidence, entity.evidence);
     if (close) {
       warnings.push(`Column ${entity.p.index} was taken as the entity, but column ${runnerUp.p.index}${runnerUp.p.name ? ` ("${runnerUp.p.name}")` : ''} fits almost as well: check which one identifies the moving object.`);
     }
   } else {
-    explain.entity_id = `No column identifies the moving objects${entity ? ` (the best candidate, column ${entity.p.index}${entity.p.name ? ` "${entity.p.name}"` : ''}, is ${entity.evidence.at(-1) ?? 'too weak'})` : ''}. If each file holds one object, add a column with its id (e.g. from the file name); otherwise tell which column identifies the object.`;
+    const best = entities[0];
+    explain.entity_id = constant
+      ? `No column identifies the moving objects: column ${constant.p.index}${constant.p.name ? ` ("${constant.p.name}")` : ''} has one value in every row (${JSON.stringify(constant.p.nonEmpty[0])}); if the file holds one object, that may be its id (map it by hand), otherwise tell which column identifies the object.`
+      : `No column identifies the moving objects${best ? ` (the best candidate, column ${best.p.index}${best.p.name ? ` "${best.p.name}"` : ''}, is ${best.evidence.at(-1) ?? 'too weak'})` : ''}. If each file holds one object, add a column with its id (e.g. from the file name); otherwise tell which column identifies the object.`;
   }
 
   // Altitude: by name only. A numeric column alone says nothing about being an altitude.
-  const alt = profiles.find((p) => free(p) && isNumeric(p) && named(p, 'altitude') && !named(p, 'angle') && !named(p, 'projected'));
+  // Heights above the ground, the take-off point or home are relative, not altitudes; "altitude" beats "height".
+  const relative = (p: Profile) => (p.info?.tokens ?? []).some((t) => /^(takeoff|ground|agl|relative|rel|home|sonar)$/.test(t));
+  const altitudes = profiles.filter((p) => free(p) && isNumeric(p) && named(p, 'altitude') && !named(p, 'angle') && !named(p, 'projected') && !relative(p));
+  const alt = altitudes.find((p) => !(p.info?.tokens ?? []).includes('height')) ?? altitudes[0];
   if (alt) assign(alt, 'altitude', 0.75, [`header "${alt.name}" names an altitude`]);
 
   // Properties of the dataset.

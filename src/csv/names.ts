@@ -39,13 +39,15 @@ const ENTITY = new Set([
   'id', 'uid', 'uuid', 'guid', 'device', 'deviceid', 'vehicle', 'vehicleid', 'taxi', 'taxiid', 'car', 'bus', 'ship', 'vessel', 'boat', 'mmsi', 'icao24', 'icao', 'hex',
   'plate', 'kennzeichen', 'fahrzeug', 'ordem', 'user', 'userid', 'person', 'individual', 'animal', 'bird', 'tag', 'trackid', 'object', 'entity', 'entityid',
   'imei', 'serial', 'unit', 'asset', 'bike', 'bikeid', 'driver', 'tail', 'registration', 'veiculo', 'vehiculo', 'matricula', 'agent', 'tracker', 'collar',
-  'vid', 'veh', 'medallion', 'sid', 'platform', 'ptt', 'aircraft', 'drone', 'robot', 'phone', 'handset', 'subscriber', 'callsign',
+  'vid', 'veh', 'medallion', 'sid', 'platform', 'ptt', 'aircraft', 'drone', 'robot', 'phone', 'handset', 'subscriber', 'band', 'ring',
 ]);
 const SHARED = new Set(['line', 'route', 'linha', 'linea', 'ligne', 'vendor', 'base', 'company', 'operator', 'type', 'status', 'station', 'stop', 'pattern', 'category', 'class', 'mode', 'provider', 'payment', 'flag', 'call', 'taxon', 'sensor', 'study', 'source', 'census', 'tract', 'area', 'community', 'destination', 'cargo', 'rate', 'rateCode', 'zone', 'block',
   // places: codes that put all their points at one place
   'locality', 'place', 'site', 'district', 'county', 'state', 'province', 'country', 'airport', 'net', 'network', 'radar', 'receiver', 'group', 'stand', 'beat', 'ward', 'dock', 'terminal', 'port', 'harbour', 'dataset', 'institution', 'protocol', 'basin', 'agency', 'satellite', 'instrument', 'model', 'taxonomic',
-  'location', 'city', 'street', 'zipcode', 'zip', 'postal', 'address', 'neighborhood', 'neighbourhood', 'town', 'municipality', 'region', 'timezone', 'recording', 'squawk', 'flight', 'quality']);
-const EVENT = new Set(['event', 'trip', 'ride', 'journey', 'record', 'row', 'index', 'idx', 'seq', 'message', 'msg', 'checkin', 'fix', 'point', 'observation', 'venue', 'stopid', 'order', 'rental', 'case', 'sample', 'sampling', 'occurrence', 'catalog']);
+  'location', 'city', 'street', 'zipcode', 'zip', 'postal', 'address', 'neighborhood', 'neighbourhood', 'town', 'municipality', 'region', 'timezone', 'recording', 'squawk', 'flight', 'quality',
+  // categories: kinds of things, never one thing
+  'species', 'genus', 'family', 'kind', 'sex', 'gender', 'age']);
+const EVENT = new Set(['event', 'trip', 'ride', 'journey', 'record', 'row', 'index', 'idx', 'seq', 'message', 'msg', 'checkin', 'fix', 'point', 'observation', 'venue', 'stopid', 'order', 'rental', 'case', 'sample', 'sampling', 'occurrence', 'catalog', 'callsign']);
 const ALT = new Set(['alt', 'altitude', 'elevation', 'ele', 'height', 'z', 'hoehe', 'höhe', 'altura', 'baroaltitude', 'geoaltitude', 'altbaro', 'altgeom']);
 const ANGLE = new Set(['heading', 'direction', 'course', 'cog', 'bearing', 'track', 'rot', 'azimuth', 'angle', 'yaw', 'hdg', 'richtung', 'kurs', 'rumbo', 'sog', 'speed', 'velocity', 'vertrate', 'gs', 'geschwindigkeit', 'velocidade', 'accuracy', 'hdop', 'vdop', 'pdop', 'delay', 'distance', 'fare']);
 const NOT_COORD = new Set([
@@ -66,7 +68,7 @@ export function tokenize(name: string): string[] {
   return name
     .replace(/^#\s*/, '')
     // a short capital prefix glued to a word: PUlocationID -> PU location ID
-    .replace(/(^|[^A-Za-z])([A-Z]{2,3})([a-z]{3,})/g, '$1$2 $3')
+    .replace(/(^|[^A-Za-z])([A-Z]{2})([a-z]{3,})/g, '$1$2 $3')
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
     .toLowerCase()

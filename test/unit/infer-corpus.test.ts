@@ -34,6 +34,50 @@ describe('inference on the development split of the real-world schemas (test/fix
   });
 });
 
+describe('the held-out split (schemas-holdout.mjs: public sources the development corpus does not have)', () => {
+  // Not tuned on; guarded only for what must hold everywhere: confidence >= 0.7 means right.
+  const score = scoreCorpus(infer, 'holdout') as { files: number; confidentWrong: number; rows: { file: string; confidentWrong: number; problems: string[] }[] };
+
+  it('is never confidently wrong', () => {
+    expect(score.files).toBeGreaterThanOrEqual(30);
+    expect(score.rows.filter((r) => r.confidentWrong > 0).map((r) => `${r.file}: ${r.problems.join('; ')}`)).toEqual([]);
+  });
+});
+
+describe('tiny samples with one bad row', () => {
+  const rows = (lines: string[]) => inferCsvFormat(sampleFromText(`${lines.join('\n')}\n`));
+
+  it('keeps a coordinate pair when one of six longitudes is 999, and says which rows will fail', () => {
+    const r = rows([
+      'id,time,lat,lon',
+      'a,2023-06-14T07:30:00Z,48.8500,2.3500',
+      'b,2023-06-14T07:30:05Z,48.8600,2.3600',
+      'a,2023-06-14T07:30:10Z,48.8501,2.3502',
+      'b,2023-06-14T07:30:15Z,48.8602,999',
+      'a,2023-06-14T07:30:20Z,48.8503,2.3503',
+      'b,2023-06-14T07:30:25Z,48.8603,2.3604',
+    ]);
+    expect(r.file_format).toMatchObject({ latitude: 2, longitude: 3 });
+    expect(r.warnings.join('\n')).toMatch(/Column 3: 1 value\(s\) are not longitudes \("999"\)/);
+  });
+
+  it('keeps a time column with one "not-a-time" and does not offer it as the entity', () => {
+    const r = rows([
+      'id,time,lat,lon',
+      'a,2023-06-14T07:30:00Z,48.8500,2.3500',
+      'b,2023-06-14T07:30:05Z,48.8600,2.3600',
+      'a,not-a-time,48.8501,2.3502',
+      'b,2023-06-14T07:30:15Z,48.8602,2.3601',
+      'a,2023-06-14T07:30:20Z,48.8503,2.3503',
+      'b,2023-06-14T07:30:25Z,48.8603,2.3604',
+    ]);
+    expect(r.file_format.timestamp).toBe(1);
+    expect(r.file_format.entity_id).toBe(0);
+    expect(r.candidates.entity_id!.map((c) => c.column)).not.toContain(1);
+    expect(r.warnings.join('\n')).toMatch(/83% of values are times; the others \("not-a-time"\)/);
+  });
+});
+
 describe('traps', () => {
   it('does not take a heading column for a longitude', () => {
     const csv = 'id,time,heading,lat,lon\n' + Array.from({ length: 20 }, (_, i) => `a,${1700000000000 + i * 1000},${(i * 37) % 360},${48.85 + i * 1e-4},${2.35 + i * 1e-4}`).join('\n');
