@@ -15,7 +15,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { describeError, UserFacingError } from '../errors.js';
 import { awsProxyAgents } from '../net/proxy.js';
-import { s3Error } from './s3.js';
+import { s3Error, sendWithSignal } from './s3.js';
 
 export type Read<T> =
   | { ok: true; value: T }
@@ -26,6 +26,8 @@ export type Read<T> =
 export interface AwsReadOptions {
   profile?: string | undefined;
   region?: string | undefined;
+  /** Every request carries it: the MCP call's signal. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface RoleClients {
@@ -47,8 +49,8 @@ const endpointOf = (service: 'IAM' | 'STS' | 'KMS', awsHost: string) => process.
 export async function makeRoleClients(opts: AwsReadOptions): Promise<RoleClients> {
   const [iamSdk, stsSdk] = await Promise.all([import('@aws-sdk/client-iam'), import('@aws-sdk/client-sts')]);
   const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const iam = new iamSdk.IAMClient({ ...(await common(opts, endpointOf('IAM', 'iam.amazonaws.com'))), region: 'us-east-1' });
-  const sts = new stsSdk.STSClient({ ...(await common(opts, endpointOf('STS', `sts.${region}.amazonaws.com`))), region });
+  const iam = sendWithSignal(new iamSdk.IAMClient({ ...(await common(opts, endpointOf('IAM', 'iam.amazonaws.com'))), region: 'us-east-1' }), opts.signal);
+  const sts = sendWithSignal(new stsSdk.STSClient({ ...(await common(opts, endpointOf('STS', `sts.${region}.amazonaws.com`))), region }), opts.signal);
   const kmsClients = new Map<string, KMSClient>();
   return {
     iam,
@@ -57,7 +59,7 @@ export async function makeRoleClients(opts: AwsReadOptions): Promise<RoleClients
       let c = kmsClients.get(keyRegion);
       if (!c) {
         const kmsSdk = await import('@aws-sdk/client-kms');
-        c = new kmsSdk.KMSClient({ ...(await common(opts, endpointOf('KMS', `kms.${keyRegion}.amazonaws.com`))), region: keyRegion });
+        c = sendWithSignal(new kmsSdk.KMSClient({ ...(await common(opts, endpointOf('KMS', `kms.${keyRegion}.amazonaws.com`))), region: keyRegion }), opts.signal);
         kmsClients.set(keyRegion, c);
       }
       return c;

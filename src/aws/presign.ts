@@ -24,6 +24,8 @@ export interface PresignRequest {
   endpoint?: string | undefined;
   /** Which matching objects to presign (only_new: those not yet imported); default all. */
   keep?: ((o: ListedObject) => boolean) | undefined;
+  /** The MCP call's signal: the listing stops when the call is cancelled. */
+  signal?: AbortSignal | undefined;
 }
 
 
@@ -32,7 +34,7 @@ export async function presignMatchingKeys(req: PresignRequest, now = Date.now())
   if (!Number.isInteger(expiresIn) || expiresIn < 60 || expiresIn > MAX_EXPIRES_IN) {
     throw invalidInput(`expires_in must be from 60 to ${MAX_EXPIRES_IN} seconds (7 days, the most a presigned URL can live), not ${expiresIn}.`);
   }
-  const client = await makeS3Client({ region: req.region, profile: req.profile, endpoint: req.endpoint });
+  const client = await makeS3Client({ region: req.region, profile: req.profile, endpoint: req.endpoint, signal: req.signal });
   try {
     const objects: ListedObject[] = [];
     const skipped: ListedObject[] = [];

@@ -67,6 +67,8 @@ export interface RoleCheckInput {
   scope?: 'full' | 'cheap';
   /** Keys already listed (put_batch's preflight): no second listing. */
   keys?: string[];
+  /** The MCP call's signal: every IAM, STS, KMS and S3 request carries it. */
+  signal?: AbortSignal | undefined;
 }
 
 const ALLOW_ALL_ID = 'arn:aws:iam::999999999999:role/someone-else';
@@ -87,8 +89,8 @@ interface PermRequest {
 
 export async function checkRole(input: RoleCheckInput): Promise<RoleCheckReport> {
   const { listMatchingKeys, makeS3Client, bucketRegion, bucketEncryption, bucketPublicAccess, bucketPolicy } = await import('./s3.js');
-  const clients = await makeRoleClients({ profile: input.profile, region: input.region });
-  const s3 = await makeS3Client({ region: input.region, profile: input.profile, endpoint: input.s3Endpoint });
+  const clients = await makeRoleClients({ profile: input.profile, region: input.region, signal: input.signal });
+  const s3 = await makeS3Client({ region: input.region, profile: input.profile, endpoint: input.s3Endpoint, signal: input.signal });
   const cheap = input.scope === 'cheap';
   const checks: CheckLine[] = [];
   const files = new Map<string, string>();

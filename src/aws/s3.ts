@@ -16,6 +16,22 @@ export interface S3Options {
   region?: string | undefined;
   profile?: string | undefined;
   endpoint?: string | undefined;
+  /** Every request of the client carries it: the MCP call's signal (a cancelled call stops its S3 work). */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Makes every request the client sends carry `signal` (the SDK's `abortSignal` send option), unless
+ * a call gives its own. For the clients made here and in iam-read.ts, each for one call.
+ */
+export function sendWithSignal<C extends { send: (command: never, options?: never) => Promise<unknown> }>(client: C, signal: AbortSignal | undefined): C {
+  if (!signal) return client;
+  const send = client.send.bind(client) as (command: unknown, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
+  (client as { send: unknown }).send = (command: unknown, options?: { abortSignal?: AbortSignal }) => {
+    signal.throwIfAborted();
+    return send(command, { ...options, abortSignal: options?.abortSignal ?? signal });
+  };
+  return client;
 }
 
 type Sdk = typeof import('@aws-sdk/client-s3');
@@ -26,9 +42,10 @@ export function loadSdk(): Promise<Sdk> {
   return sdkPromise;
 }
 
+/** THE place S3 clients are made (presigning, preflights, checks, samples, the sandbox's S3 sources, file preparation). */
 export async function makeS3Client(opts: S3Options): Promise<S3Client> {
   const sdk = await loadSdk();
-  return new sdk.S3Client({
+  const client = new sdk.S3Client({
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint, forcePathStyle: true } : {}),
@@ -38,6 +55,7 @@ export async function makeS3Client(opts: S3Options): Promise<S3Client> {
     maxAttempts: 3,
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, ...(await awsProxyAgents(opts.endpoint)) },
   });
+  return sendWithSignal(client, opts.signal);
 }
 
 /** Maps an AWS error to what the person should fix. */

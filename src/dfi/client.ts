@@ -225,9 +225,9 @@ export class DfiClient implements DfiPlatform {
   }
 
   /** POST /v1/datasets/{id}/schema/values: merges enum values, in the public client's documented shape. A write: never sent twice. */
-  addEnumValues(id: string, values: Record<string, { type: 'enum'; values: string[]; nullable?: boolean }>, signal?: AbortSignal): Promise<unknown> {
+  addEnumValues(id: string, values: Record<string, { type: 'enum'; values: string[]; nullable?: boolean }>, opts: CallOptions = {}): Promise<unknown> {
     return this.#call(
-      { method: 'POST', path: `/v1/datasets/${encodeURIComponent(id)}/schema/values`, body: values, retryable: false, ...(signal ? { signal } : {}) },
+      { method: 'POST', path: `/v1/datasets/${encodeURIComponent(id)}/schema/values`, body: values, retryable: false, signal: opts.signal },
       z.unknown(),
     );
   }

@@ -29,12 +29,12 @@ export interface DatasetOperations {
   getDatasetSchema(id: string, type?: 'full' | 'core' | 'withMetadataId' | 'withFilterFields', opts?: CallOptions): Promise<unknown>;
   getPermissions(id: string, opts?: CallOptions): Promise<Permissions>;
   /** Merges enum values into the dataset's schema. A write: never sent twice. */
-  addEnumValues(id: string, values: Record<string, { type: 'enum'; values: string[]; nullable?: boolean }>, signal?: AbortSignal): Promise<unknown>;
+  addEnumValues(id: string, values: Record<string, { type: 'enum'; values: string[]; nullable?: boolean }>, opts?: CallOptions): Promise<unknown>;
 }
 
 /** The Query API. */
 export interface QueryOperations {
-  query(doc: QueryDocument, opts?: { signal?: AbortSignal; maxRecords?: number }): Promise<QueryAnswer>;
+  query(doc: QueryDocument, opts?: CallOptions & { maxRecords?: number }): Promise<QueryAnswer>;
 }
 
 export interface DfiPlatform extends ImportOperations, DatasetOperations, QueryOperations {

@@ -31,6 +31,8 @@ export interface RolePreflightInput {
   trustPolicy: () => Promise<unknown>;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** The MCP call's signal. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Whether the check can run here: AWS credentials at hand, and an IAM that goes with the S3 and the platform in use. */
@@ -62,6 +64,8 @@ export async function rolePreflight(input: RolePreflightInput): Promise<RolePref
         s3Endpoint: input.s3Endpoint,
         platform,
         scope: 'cheap',
+        // The call's signal, and the time bound: a check that gives up stops its requests too.
+        signal: AbortSignal.any([...(input.signal ? [input.signal] : []), AbortSignal.timeout(ms)]),
       }),
       timeout,
     ]);

@@ -38,11 +38,13 @@ const HEAD_BYTES = 64 * 1024;
 
 export async function s3Preflight(
   s3: { bucket: string; prefix?: string | undefined; glob: string },
-  opts: { endpoint?: string | undefined; timeoutMs?: number } = {},
+  opts: { endpoint?: string | undefined; timeoutMs?: number; signal?: AbortSignal | undefined } = {},
 ): Promise<S3PreflightResult> {
   if (!awsCredentialsAtHand(process.env, opts.endpoint)) return { check: null, warnings: [], keys: [] };
   const { listMatchingKeys, makeS3Client, readObjectHead } = await import('../aws/s3.js');
-  const client = await makeS3Client({ endpoint: opts.endpoint });
+  // The call's signal, and the time bound: a preflight that gives up stops its requests too.
+  const signal = AbortSignal.any([...(opts.signal ? [opts.signal] : []), AbortSignal.timeout(opts.timeoutMs ?? 10_000)]);
+  const client = await makeS3Client({ endpoint: opts.endpoint, signal });
   const where = `s3://${s3.bucket}/${s3.prefix ?? ''}`;
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${(opts.timeoutMs ?? 10_000) / 1000} s`)), opts.timeoutMs ?? 10_000).unref());
   try {

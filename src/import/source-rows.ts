@@ -69,7 +69,7 @@ async function readRows(files: { name: string; open: () => Promise<Readable> }[]
 }
 
 /** Reads a sample of the source of a batch (its `source` as the API returns it). */
-export async function readSourceRows(source: unknown, config: Config): Promise<SourceRows> {
+export async function readSourceRows(source: unknown, config: Config, signal?: AbortSignal): Promise<SourceRows> {
   const s = (source ?? {}) as SourceLike;
   try {
     if (Array.isArray(s.urls) && s.urls.length > 0) {
@@ -77,7 +77,7 @@ export async function readSourceRows(source: unknown, config: Config): Promise<S
       const { sampleFromUrl } = await import('../net/fetch-sample.js');
       const out: SourceRows = { files: [], rows: [], whole: urls.length <= MAX_SOURCE_FILES_READ };
       for (const u of urls.slice(0, MAX_SOURCE_FILES_READ)) {
-        const sample = await sampleFromUrl(u, { maxBytes: MAX_BYTES_PER_FILE, allowPrivate: config.allowPrivateUrls || config.backend === 'sandbox' });
+        const sample = await sampleFromUrl(u, { maxBytes: MAX_BYTES_PER_FILE, allowPrivate: config.allowPrivateUrls || config.backend === 'sandbox', ...(signal ? { signal } : {}) });
         if (sample.truncated) out.whole = false;
         out.files.push(displayUrl(u));
         const scanner = new CsvRecordReader(PLATFORM_DIALECT, (fields, line) => (out.rows.push({ file: displayUrl(u), line, fields }), out.rows.length < MAX_SOURCE_ROWS));
@@ -93,13 +93,13 @@ export async function readSourceRows(source: unknown, config: Config): Promise<S
       if (config.backend === 'sandbox') {
         const { listS3Files, listRemoteS3Files } = await import('../sandbox/sources.js');
         const files = config.sandbox.s3Endpoint
-          ? await listRemoteS3Files(config.sandbox.s3Endpoint, bucket, prefix, glob)
+          ? await listRemoteS3Files(config.sandbox.s3Endpoint, bucket, prefix, glob, signal)
           : await listS3Files(config.sandbox.s3Root, bucket, prefix, glob);
         if (files.length === 0) return { files: [], rows: [], whole: false, unreadable: `nothing under s3://${bucket}/${prefix ?? ''} matches ${glob} any more` };
         return await readRows(files, files.length);
       }
       const { listMatchingKeys, makeS3Client, readObjectHead } = await import('../aws/s3.js');
-      const client = await makeS3Client({ endpoint: config.s3Endpoint });
+      const client = await makeS3Client({ endpoint: config.s3Endpoint, signal });
       try {
         const listing = await listMatchingKeys(client, bucket, prefix?.replace(/^\/+/, '') || undefined, glob, { examples: MAX_SOURCE_FILES_READ, maxKeys: 100_000 });
         const files = listing.examples.map((e) => ({

@@ -49,10 +49,10 @@ export const MAX_SOURCE_FILES = 100_000;
  * S3 sources read from an S3-compatible endpoint (when one is configured) with the process's own AWS
  * credentials: the sandbox does not assume roles. Same glob semantics as the folder.
  */
-export async function listRemoteS3Files(endpoint: string, bucketInput: string, prefix: string | undefined, glob: string): Promise<SourceFile[]> {
+export async function listRemoteS3Files(endpoint: string, bucketInput: string, prefix: string | undefined, glob: string, signal?: AbortSignal): Promise<SourceFile[]> {
   const bucket = normaliseBucket(bucketInput);
   const { listMatchingKeys, loadSdk, makeS3Client, s3Error } = await import('../aws/s3.js');
-  const client = await makeS3Client({ endpoint });
+  const client = await makeS3Client({ endpoint, signal });
   const keys: string[] = [];
   await listMatchingKeys(client, bucket, normalisePrefix(prefix), glob, { onKey: (k) => void (keys.length < MAX_SOURCE_FILES && keys.push(k)) });
   const sdk = await loadSdk();

@@ -28,7 +28,7 @@ export const addEnumValues = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   enabled: (config) => !config.readOnly,
   async handler(args, ctx) {
-    const dataset = await ctx.client.getDataset(args.dataset_id);
+    const dataset = await ctx.client.getDataset(args.dataset_id, { signal: ctx.signal });
     const schema = dataset.dataDescription?.metadataSchema ?? {};
     const prop = Object.hasOwn(schema, args.property) ? schema[args.property] : undefined;
     if (!prop) {
@@ -72,7 +72,7 @@ export const addEnumValues = defineTool({
     const body = { [args.property]: { type: 'enum' as const, values: added, nullable: prop.nullable !== false } };
     let answer: unknown;
     try {
-      answer = await ctx.client.addEnumValues(args.dataset_id, body, ctx.signal);
+      answer = await ctx.client.addEnumValues(args.dataset_id, body, { signal: ctx.signal });
     } catch (err) {
       if (err instanceof UserFacingError && (err.kind === 'network_error' || (err.status ?? 0) >= 500)) {
         throw new UserFacingError(err.kind, `${err.message} Whether the values were added is unknown; the request was sent once.`, {

@@ -49,7 +49,7 @@ export const checkAwsRole = defineTool({
     const loc = parseS3Location(args.bucket, args.prefix);
     if (!args.glob.trim()) throw invalidInput('glob is empty.', 'Give "*.csv" (files directly under the prefix) or "**/*.csv" (at any depth).');
     const { checkRole, platformTrust } = await import('../aws/role-check.js');
-    const platform = await platformTrust(ctx.client);
+    const platform = await platformTrust({ getAwsTrustPolicy: () => ctx.client.getAwsTrustPolicy({ signal: ctx.signal }) });
     const report = await checkRole({
       roleArn,
       bucket: loc.bucket,
@@ -60,6 +60,7 @@ export const checkAwsRole = defineTool({
       region: args.region,
       s3Endpoint: ctx.config.s3Endpoint,
       platform,
+      signal: ctx.signal,
     });
     const count = (s: string) => report.checks.filter((c) => c.status === s).length;
     const summary = { passed: count('passed'), failed: count('failed'), couldNotCheck: count('could_not_check') };

@@ -49,7 +49,7 @@ export const checkImport = defineTool({
   quotesUntrustedData: true,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(args, ctx) {
-    const job = await ctx.client.getBatch(args.batch_id);
+    const job = await ctx.client.getBatch(args.batch_id, { signal: ctx.signal });
     const datasetId = job.datasetId;
     if (!datasetId) throw new UserFacingError('api_error', `batch ${args.batch_id} does not name its dataset (no datasetId in the job).`, { hint: 'Check the batch id with get_batch.' });
     if (!isTerminal(job.status)) {
@@ -66,11 +66,11 @@ export const checkImport = defineTool({
     // The source sample, read and validated as the importer does.
     let schema: MetadataSchema = {};
     try {
-      schema = (await ctx.client.getDataset(datasetId)).dataDescription?.metadataSchema ?? {};
+      schema = (await ctx.client.getDataset(datasetId, { signal: ctx.signal })).dataDescription?.metadataSchema ?? {};
     } catch {
       // Without the schema, property columns are not checked; the core ones still are.
     }
-    const rows = await readSourceRows(job.source, ctx.config);
+    const rows = await readSourceRows(job.source, ctx.config, ctx.signal);
     const expected: Expected | null = rows.rows.length ? expectedPoints(rows.rows, format, schema) : null;
     const hasSample = !!expected && expected.points.length > 0;
     const source = {

@@ -58,7 +58,7 @@ export const checkS3Source = defineTool({
     if (!args.glob.trim()) throw invalidInput('glob is empty.', 'Give "*.csv" (files directly under the prefix) or "**/*.csv" (at any depth).');
     const warnings = [...loc.warnings];
     const { bucketEncryption, bucketPublicAccess, bucketRegion, listMatchingKeys, makeS3Client, readObjectHead, s3Error } = await import('../aws/s3.js');
-    const client = await makeS3Client({ region: args.region, profile: args.profile, endpoint: ctx.config.s3Endpoint });
+    const client = await makeS3Client({ region: args.region, profile: args.profile, endpoint: ctx.config.s3Endpoint, signal: ctx.signal });
     try {
       const configured = await client.config.region().catch(() => null);
       let region: string | null;

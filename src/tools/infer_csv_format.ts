@@ -8,12 +8,12 @@ import { preparationSteps, proposeRecipe } from '../prepare/propose.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 
 /** Reads the first bytes of s3://bucket/key, or of the first key under a prefix that the glob matches. */
-async function sampleFromS3(uri: string, glob: string | undefined, maxBytes: number, endpoint: string | undefined) {
+async function sampleFromS3(uri: string, glob: string | undefined, maxBytes: number, endpoint: string | undefined, signal: AbortSignal) {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(uri)!;
   const bucket = m[1]!;
   let key = m[2] ?? '';
   const { emptyObject, listMatchingKeys, makeS3Client, readObjectHead } = await import('../aws/s3.js');
-  const client = await makeS3Client({ endpoint });
+  const client = await makeS3Client({ endpoint, signal });
   try {
     if (glob !== undefined || key === '' || key.endsWith('/')) {
       // The first matching key that holds data (not a _SUCCESS marker).
@@ -108,7 +108,7 @@ export const inferCsvFormatTool = defineTool({
           ? await sampleFromPath(args.path, await ctx.sampleRoots(), maxBytes)
           : args.url !== undefined
             ? await (await import('../net/fetch-sample.js')).sampleFromUrl(args.url, { maxBytes, allowPrivate: ctx.config.allowPrivateUrls, signal: ctx.signal })
-            : await sampleFromS3(args.s3_uri!, args.glob, maxBytes, ctx.config.s3Endpoint);
+            : await sampleFromS3(args.s3_uri!, args.glob, maxBytes, ctx.config.s3Endpoint, ctx.signal);
     if (sample.text.trim() === '') throw new UserFacingError('empty_file', `${sample.origin} is an empty file: nothing to sample.`, { hint: 'Give a file or sample with at least one data row.' });
 
     let metadataSchema: MetadataSchema | undefined;

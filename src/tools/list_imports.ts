@@ -41,7 +41,7 @@ export const listImports = defineTool({
         let counts: { insertCount?: number; invalidCount?: number } = {};
         if (e.batchId) {
           try {
-            const job = await ctx.client.getBatch(e.batchId);
+            const job = await ctx.client.getBatch(e.batchId, { signal: ctx.signal });
             status = job.status;
             counts = { ...(job.insertCount !== undefined ? { insertCount: job.insertCount } : {}), ...(job.invalidCount !== undefined ? { invalidCount: job.invalidCount } : {}) };
           } catch {

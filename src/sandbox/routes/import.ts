@@ -75,7 +75,7 @@ function filesOf(ctx: SandboxContext, body: BatchRequest, signal: AbortSignal) {
   return () =>
     's3' in body.source
       ? ctx.s3Endpoint
-        ? listRemoteS3Files(ctx.s3Endpoint, body.source.s3.bucket, body.source.s3.prefix, body.source.s3.glob)
+        ? listRemoteS3Files(ctx.s3Endpoint, body.source.s3.bucket, body.source.s3.prefix, body.source.s3.glob, signal)
         : listS3Files(ctx.s3Root, body.source.s3.bucket, body.source.s3.prefix, body.source.s3.glob)
       : Promise.resolve(urlFiles(body.source.urls, { allowPrivate: ctx.allowPrivateUrls === true, signal }));
 }
