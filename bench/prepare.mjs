@@ -5,7 +5,8 @@
 //   conversion over the same S3 streams (target: >= 4x);
 // - peak RSS of a process preparing 8 such files in parallel (target: <= 300 MB);
 // - bytes read from S3 per source byte (byte-counting proxy; target: 1).
-// Sizes: BENCH_PREP_ROWS (1,000,000; --quick 200,000). Results are merged into bench/results.json.
+// Sizes: BENCH_PREP_ROWS (1,000,000; --quick 200,000). BENCH_PREP_PROFILE=<dir>: CPU profiles of the
+// preparing processes (node --cpu-prof). Results are merged into bench/results.json.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -101,7 +102,8 @@ process.stdout.write(JSON.stringify({ ms, peak, status: job.status, counts: job.
 
 function runChild(env, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, ...args], { env: { ...process.env, ...env, RECIPE: JSON.stringify(RECIPE) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const prof = process.env.BENCH_PREP_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PREP_PROFILE}`] : [];
+    const child = spawn(process.execPath, [...prof, '--input-type=module', '-e', CHILD, ...args], { env: { ...process.env, ...env, RECIPE: JSON.stringify(RECIPE) }, stdio: ['ignore', 'pipe', 'inherit'] });
     let buf = '';
     child.stdout.on('data', (d) => (buf += d));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(buf.trim().split('\n').pop())) : reject(new Error(`child exited ${code}`))));
@@ -144,7 +146,7 @@ try {
   s3.resetBytes();
   const ours = await runChild(env, ['bench', 'one/', '*.csv.gz', 'out-ours/', '1']);
   const bytesRead = s3.bytesDown();
-  if (ours.status !== 'finished') throw new Error(`prepare failed: ${JSON.stringify(ours.errors)}`);
+  if (ours.status !== "finished") throw new Error(`prepare failed: ${JSON.stringify(ours.errors)}`);
   // 2. baseline, same conversion
   t = performance.now();
   await baseline(client, 'bench', 'one/ais.csv.gz', 'out-base/ais.csv');

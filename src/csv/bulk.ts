@@ -91,13 +91,20 @@ export async function validateStream(
   return out;
 }
 
-/** The compiled worker script: next to this module in dist/, or in dist/ when running from sources. */
-function workerScript(): string | null {
+/**
+ * A compiled worker script by its path under dist/ (`csv/bulk-worker.js`): in dist/ beside this
+ * module, or in dist/ when running from sources (tests); null when not built.
+ */
+export function compiledScript(relative: string): string | null {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [path.join(here, 'bulk-worker.js'), path.join(here, '..', '..', 'dist', 'csv', 'bulk-worker.js')]) {
+  for (const candidate of [path.join(here, '..', relative), path.join(here, '..', '..', 'dist', relative)]) {
     if (fs.existsSync(candidate)) return candidate;
   }
   return null;
+}
+
+function workerScript(): string | null {
+  return compiledScript('csv/bulk-worker.js');
 }
 
 /** The file's line break: the first one in its first 64 KiB (quotes aside: a quoted field sends the file to one thread anyway). */

@@ -34,6 +34,74 @@ export const PLATFORM_DIALECT: RecordDialect = { delimiter: ',', quote: '"' };
 
 export type OnRecord = (fields: string[], line: number) => boolean | void;
 
+/**
+ * A record without a string per field, for readers that convert millions of rows (prepare_files):
+ * field i is `text.slice(starts[i], ends[i])`, read where it lies. An unquoted line is viewed in the
+ * chunk's text itself; a record with quoted fields gets a text of its decoded fields end to end.
+ * The view is reused for the next record: copy what must outlive the callback.
+ */
+export class RecordView {
+  text = '';
+  count = 0;
+  starts = new Int32Array(64);
+  ends = new Int32Array(64);
+
+  /** Field i as a string (undefined past the last field). */
+  field(i: number): string | undefined {
+    return i < this.count ? this.text.slice(this.starts[i], this.ends[i]) : undefined;
+  }
+
+  /** Every field as strings. */
+  fields(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.text.slice(this.starts[i], this.ends[i]));
+    return out;
+  }
+
+  #grow(): void {
+    const n = this.starts.length * 2;
+    const s = new Int32Array(n);
+    s.set(this.starts);
+    const e = new Int32Array(n);
+    e.set(this.ends);
+    this.starts = s;
+    this.ends = e;
+  }
+
+  /** Views s[from, to) split at `delim`. */
+  split(s: string, from: number, to: number, delim: string): void {
+    this.text = s;
+    let n = 0;
+    let a = from;
+    for (;;) {
+      if (n === this.starts.length) this.#grow();
+      let d = s.indexOf(delim, a);
+      if (d === -1 || d > to) d = to;
+      this.starts[n] = a;
+      this.ends[n] = d;
+      n++;
+      if (d === to) break;
+      a = d + 1;
+    }
+    this.count = n;
+  }
+
+  /** Views decoded fields (a record with quotes). */
+  of(fields: readonly string[]): void {
+    let pos = 0;
+    while (this.starts.length < fields.length) this.#grow();
+    for (let i = 0; i < fields.length; i++) {
+      this.starts[i] = pos;
+      pos += fields[i]!.length;
+      this.ends[i] = pos;
+    }
+    this.text = fields.join('');
+    this.count = fields.length;
+  }
+}
+
+export type OnRecordView = (view: RecordView, line: number) => boolean | void;
+
 /** Counts `needle` in s[from, to). */
 function count(s: string, needle: string, from: number, to: number): number {
   let n = 0;
@@ -53,6 +121,15 @@ export class CsvRecordReader {
   #stopped = false;
   /** Whether any field was quoted (a split of the text at line breaks is only safe without). */
   sawQuote = false;
+  #onView: OnRecordView | undefined;
+  readonly #view = new RecordView();
+
+  /** A reader that hands each record over as a RecordView (no string per field). */
+  static viewing(dialect: RecordDialect, onView: OnRecordView): CsvRecordReader {
+    const r = new CsvRecordReader(dialect, () => true);
+    r.#onView = onView;
+    return r;
+  }
 
   constructor(
     dialect: RecordDialect,
@@ -88,7 +165,29 @@ export class CsvRecordReader {
     this.#carry = '';
   }
 
+  /** Emits s[from, to), a line without quotes. */
+  #emitLine(s: string, from: number, to: number, line: number): boolean {
+    if (this.#onView) {
+      this.#view.split(s, from, to, this.#delim);
+      return this.#stopIf(this.#onView(this.#view, line) === false);
+    }
+    return this.#emit(s.slice(from, to).split(this.#delim), line);
+  }
+
+  #stopIf(stop: boolean): boolean {
+    if (stop) {
+      this.#stopped = true;
+      this.#carry = '';
+      return false;
+    }
+    return true;
+  }
+
   #emit(fields: string[], line: number): boolean {
+    if (this.#onView) {
+      this.#view.of(fields);
+      return this.#stopIf(this.#onView(this.#view, line) === false);
+    }
     if (this.onRecord(fields, line) === false) {
       this.#stopped = true;
       this.#carry = '';
@@ -121,14 +220,14 @@ export class CsvRecordReader {
           this.#line++;
           const start = pos;
           pos = nl + rd.length;
-          if (nl > start && !this.#emit(s.slice(start, nl).split(this.#delim), this.#line)) return;
+          if (nl > start && !this.#emitLine(s, start, nl, this.#line)) return;
           continue;
         }
         if (q === Infinity) {
           // No line break and no quote in what is left: a last line, or the rest of the next chunk.
           if (!final) break;
           this.#line++;
-          this.#emit(s.slice(pos).split(this.#delim), this.#line);
+          this.#emitLine(s, pos, s.length, this.#line);
           pos = s.length;
           break;
         }

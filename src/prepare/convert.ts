@@ -1,13 +1,15 @@
 /**
  * The streaming converter: source bytes -> (gunzip) -> text -> records (the project's one CSV
- * reader, csv/records.ts) -> recipe -> importer CSV, in chunks, with backpressure. Nothing holds a whole file:
- * memory is one input chunk, its records and about 256 KiB of output at a time.
+ * reader, csv/records.ts, viewing records without a string per field) -> recipe -> importer CSV bytes
+ * in a reusable buffer, in chunks, with backpressure. Nothing holds a whole file: memory is one input
+ * chunk and about 256 KiB of output at a time.
  */
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { CsvRecordReader } from '../csv/records.js';
 import type { CompiledRecipe, RejectCause } from './recipe.js';
+import { OutBuf } from './fast.js';
 
 export interface ConvertStats {
   /** Source bytes read (compressed, as stored). */
@@ -35,8 +37,8 @@ export interface RowEvent {
 }
 
 export interface ConvertOptions {
-  /** Receives output text; may return a promise (backpressure). */
-  write: (text: string) => void | Promise<void>;
+  /** Receives output bytes (the buffer is the receiver's); may return a promise (backpressure). */
+  write: (chunk: Buffer) => void | Promise<void>;
   /** Stop after this many rows (a dry run). */
   maxRows?: number;
   signal?: AbortSignal;
@@ -48,7 +50,7 @@ export interface ConvertOptions {
   onProgress?: (stats: ConvertStats) => void;
 }
 
-const FLUSH_CHARS = 256 * 1024;
+const FLUSH_BYTES = 192 * 1024;
 
 function isGzip(b: Buffer): boolean {
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
@@ -64,11 +66,11 @@ export class Cancelled extends Error {
 export async function convertStream(source: Readable, compiled: CompiledRecipe, opts: ConvertOptions): Promise<ConvertStats> {
   const input = compiled.recipe.input;
   const stats: ConvertStats = { bytesIn: 0, bytesDecoded: 0, bytesOut: 0, rows: 0, written: 0, skipped: 0, rejected: {}, dropped: {}, compression: 'none' };
-  let out: string[] = [];
-  let outChars = 0;
+  const out = new OutBuf(256 * 1024);
   let headerLeft = (input.header ? 1 : 0) + input.skip_rows;
   let stop = false;
-  const scanner = new CsvRecordReader({ delimiter: input.delimiter }, (fields, line) => {
+  const onRow = opts.onRow;
+  const scanner = CsvRecordReader.viewing({ delimiter: input.delimiter }, (view, line) => {
     if (line <= input.skip_lines) {
       stats.skipped++;
       return true;
@@ -79,20 +81,19 @@ export async function convertStream(source: Readable, compiled: CompiledRecipe, 
       return true;
     }
     stats.rows++;
-    const o = compiled.convert(fields);
-    if (o !== null) {
-      out.push(o);
-      outChars += o.length + 1;
-      stats.written++;
-    } else if (compiled.dropped !== null) {
+    const rowStart = out.pos;
+    const ok = compiled.convertView(view, out);
+    if (ok) stats.written++;
+    else if (compiled.dropped !== null) {
       stats.dropped[compiled.dropped] = (stats.dropped[compiled.dropped] ?? 0) + 1;
     } else if (compiled.rejection) {
       const c = compiled.rejection.cause;
       stats.rejected[c] = (stats.rejected[c] ?? 0) + 1;
       opts.onReject?.(line, c, compiled.rejection.detail);
     }
-    if (opts.onRow) {
-      opts.onRow({ line, fields, output: o, cause: o === null ? compiled.rejection?.cause : undefined, detail: o === null ? compiled.rejection?.detail : undefined, dropped: compiled.dropped ?? undefined });
+    if (onRow) {
+      const output = ok ? out.buf.toString('utf8', rowStart, out.pos - 1) : null;
+      onRow({ line, fields: view.fields(), output, cause: ok ? undefined : compiled.rejection?.cause, detail: ok ? undefined : compiled.rejection?.detail, dropped: compiled.dropped ?? undefined });
     }
     if (opts.maxRows !== undefined && stats.rows >= opts.maxRows) {
       stop = true;
@@ -102,12 +103,10 @@ export async function convertStream(source: Readable, compiled: CompiledRecipe, 
   });
 
   const flush = async () => {
-    if (out.length === 0) return;
-    const text = `${out.join('\n')}\n`;
-    out = [];
-    outChars = 0;
-    stats.bytesOut += Buffer.byteLength(text);
-    await opts.write(text);
+    if (out.pos === 0) return;
+    const chunk = out.take();
+    stats.bytesOut += chunk.length;
+    await opts.write(chunk);
   };
 
   // Count the stored bytes as they arrive; decide on gzip from the first bytes.
@@ -141,7 +140,7 @@ export async function convertStream(source: Readable, compiled: CompiledRecipe, 
       const b = chunk as Buffer;
       stats.bytesDecoded += b.length;
       const more = scanner.feed(decoder.write(b));
-      if (outChars >= FLUSH_CHARS) await flush();
+      if (out.pos >= FLUSH_BYTES) await flush();
       if (!more || stop) break;
       if (opts.signal?.aborted) throw new Cancelled();
       sinceProgress += b.length;
@@ -150,6 +149,7 @@ export async function convertStream(source: Readable, compiled: CompiledRecipe, 
         opts.onProgress?.(stats);
       }
     }
+    if (opts.signal?.aborted) throw new Cancelled();
     if (!stop) {
       scanner.feed(decoder.end());
       scanner.end();

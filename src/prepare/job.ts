@@ -9,6 +9,7 @@ import { describeError, UserFacingError } from '../errors.js';
 import { log } from '../log.js';
 import { Cancelled, convertStream, type ConvertStats } from './convert.js';
 import { fileFormatOf, type CompiledRecipe, type Recipe, type RejectCause } from './recipe.js';
+import { ConvertPool, cores } from './pool.js';
 import { outputPipe, SourceChanged, type SourceObject, type SourceStore, type TargetStore } from './stores.js';
 
 export const MANIFEST_NAME = '_dfi-manifest.json';
@@ -201,7 +202,12 @@ export class PrepareJob {
   /** Live bytes of files in flight, for progress between files. */
   readonly #inFlight = new Map<string, number>();
 
-  constructor(readonly prep: Preparation, readonly parallel: number, fileFormat: Record<string, number>, previous: Manifest | null) {
+  /** The conversion threads (null: in this thread, when the worker script is not built or threads is 0). */
+  readonly #pool: ConvertPool | null;
+
+  /** `threads`: conversion threads (default: one per file in flight, at most the cores; 0: in this thread). */
+  constructor(readonly prep: Preparation, readonly parallel: number, fileFormat: Record<string, number>, previous: Manifest | null, threads?: number) {
+    this.#pool = ConvertPool.create(threads ?? Math.min(parallel, prep.objects.length, cores()));
     this.counts = {
       files: { total: prep.objects.length, done: 0, skipped: 0, failed: 0, running: 0 },
       rows: 0,
@@ -285,6 +291,7 @@ export class PrepareJob {
     this.#manifestDirty = true;
     await this.#saveManifest(true);
     this.endedAt = new Date().toISOString();
+    this.#pool?.close();
     this.prep.target.close();
     log('info', `prepare_files ${this.id}: ${this.status}: ${this.counts.files.done} done, ${this.counts.files.skipped} skipped, ${this.counts.files.failed} failed; ${this.counts.written} rows written`);
     this.#notify();
@@ -360,18 +367,18 @@ export class PrepareJob {
       out.stream.destroy();
     });
     let stats: ConvertStats;
+    const write = (chunk: Buffer) => {
+      if (writeError) throw writeError;
+      return out.write(chunk);
+    };
+    const onProgress = (bytesIn: number) => {
+      this.#inFlight.set(obj.key, bytesIn);
+      this.#notify();
+    };
     try {
-      stats = await convertStream(source, p.compiled, {
-        write: (t) => {
-          if (writeError) throw writeError;
-          return out.write(t);
-        },
-        signal: this.#abort.signal,
-        onProgress: (s) => {
-          this.#inFlight.set(obj.key, s.bytesIn);
-          this.#notify();
-        },
-      });
+      stats = this.#pool
+        ? await this.#pool.convert(source, p.recipe, { write, signal: this.#abort.signal, onProgress })
+        : await convertStream(source, p.compiled, { write, signal: this.#abort.signal, onProgress: (s) => onProgress(s.bytesIn) });
     } catch (err) {
       // Never complete a half-written output: the upload is aborted, the temporary file removed.
       out.stream.destroy(err instanceof Error ? err : new Error(String(err)));

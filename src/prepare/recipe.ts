@@ -11,7 +11,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson } from '../import/confirmations.js';
 import { isIPv4, MAX_TIMESTAMP_MS } from '../rules/values.js';
-import { compileTime, TIME_FORMATS } from './times.js';
+import { RecordView } from '../csv/records.js';
+import { fastDecimal, fastInt, hasComma, needsQuotes, OutBuf } from './fast.js';
+import { compileTime, compileTimeAt, TIME_FORMATS } from './times.js';
 import { COORDINATE_FORMS, compileProjection, epsgDefinition, knownCrsList, parseDecimal, parseDms, parsePair, parseWktPoint, type Axis } from './coords.js';
 
 const column = z.number().int().min(0).max(9_999).describe('0-based column of the source');
@@ -186,12 +188,18 @@ export class RecipeError extends Error {
   }
 }
 
-type Cell = (fields: readonly string[]) => string | null;
+/** Writes one output cell of the record into the buffer; false when the row is rejected (`rejection` says why). */
+type Cell = (r: RecordView, o: OutBuf) => boolean;
 
 export interface CompiledRecipe {
   recipe: Recipe;
   /** The highest source column read + 1. */
   width: number;
+  /**
+   * Writes the output line of a record, with its newline, into `out`; false (and nothing written)
+   * when it is not written: then `rejection` or `dropped` says why.
+   */
+  convertView(r: RecordView, out: OutBuf): boolean;
   /** The output line (without newline), or null: then `rejection` or `dropped` says why. */
   convert(fields: readonly string[]): string | null;
   /** Set when convert returned null for a row that failed. */
@@ -204,36 +212,43 @@ export async function compileRecipe(recipe: Recipe): Promise<CompiledRecipe> {
   const decimalComma = recipe.input.decimal_comma;
   let width = 0;
   const use = (c: number) => void (width = Math.max(width, c + 1));
-  const compiled: CompiledRecipe = { recipe, width: 0, convert: () => null, rejection: null, dropped: null };
-  const reject = (cause: RejectCause, detail: string): null => {
+  const compiled: CompiledRecipe = { recipe, width: 0, convertView: () => false, convert: () => null, rejection: null, dropped: null };
+  const reject = (cause: RejectCause, detail: string): false => {
     compiled.rejection = { cause, detail };
-    return null;
+    return false;
   };
   const cells: Cell[] = [];
   for (const col of recipe.columns) {
     const label = `${col.field}${'column' in col ? ` (column ${col.column})` : ''}`;
     const required = REQUIRED.has(col.field);
-    const empty = (f: string): string | null => (required ? reject('empty_required', `${label} is empty`) : f);
+    const empty = (): boolean => (required ? reject('empty_required', `${label} is empty`) : true);
     switch (col.kind) {
       case 'text': {
         const i = col.column;
         use(i);
-        cells.push((r) => (r[i]! === '' ? empty('') : csvText(r[i]!)));
+        cells.push((r, o) => {
+          const a = r.starts[i]!;
+          const b = r.ends[i]!;
+          if (a === b) return empty();
+          if (needsQuotes(r.text, a, b)) o.str(csvText(r.text.slice(a, b)));
+          else o.text(r.text, a, b);
+          return true;
+        });
         break;
       }
       case 'enum': {
         const i = col.column;
         use(i);
-        const map = new Map(Object.entries(col.map));
+        const map = new Map(Object.entries(col.map).map(([k, v]) => [k, csvText(v)]));
         const unmapped = Object.keys(col.map).length === 0 ? 'keep' : col.unmapped;
-        cells.push((r) => {
-          const v = r[i]!;
-          if (v === '') return empty('');
+        cells.push((r, o) => {
+          const v = r.field(i)!;
+          if (v === '') return empty();
           const m = map.get(v);
-          if (m !== undefined) return csvText(m);
-          if (unmapped === 'keep') return csvText(v);
-          if (unmapped === 'empty') return '';
-          return reject('enum_unmapped', `${label} ${show(v)} has no mapping in the recipe's map`);
+          if (m !== undefined) o.str(m);
+          else if (unmapped === 'keep') o.str(csvText(v));
+          else if (unmapped === 'reject') return reject('enum_unmapped', `${label} ${show(v)} has no mapping in the recipe's map`);
+          return true;
         });
         break;
       }
@@ -243,50 +258,62 @@ export async function compileRecipe(recipe: Recipe): Promise<CompiledRecipe> {
         use(i);
         const [min, max] = col.signed ? [-2_147_483_648, 2_147_483_647] : [0, 4_294_967_295];
         const scale = col.kind === 'scaled' ? col.scale : 1;
-        cells.push((r) => {
-          const v = r[i]!;
-          if (v === '') return empty('');
+        cells.push((r, o) => {
+          const a = r.starts[i]!;
+          const b = r.ends[i]!;
+          if (a === b) return empty();
           let n: number;
-          if (scale === 1 && INT_RE.test(v)) n = Number(v);
+          const x0 = scale === 1 ? fastInt(r.text, a, b) : fastDecimal(r.text, a, b, decimalComma);
+          if (!Number.isNaN(x0)) n = scale === 1 ? x0 : Math.round(x0 * scale);
           else {
-            const x = parseDecimal(v, decimalComma);
-            if (Number.isNaN(x)) return reject('not_a_number', `${label} ${show(v)} is not a number`);
-            if (scale === 1 && !Number.isInteger(x)) return reject('not_a_number', `${label} ${show(v)} is not a whole number (use kind "scaled" to scale and round it)`);
-            n = Math.round(x * scale);
+            const v = r.text.slice(a, b);
+            if (scale === 1 && INT_RE.test(v)) n = Number(v);
+            else {
+              const x = parseDecimal(v, decimalComma);
+              if (Number.isNaN(x)) return reject('not_a_number', `${label} ${show(v)} is not a number`);
+              if (scale === 1 && !Number.isInteger(x)) return reject('not_a_number', `${label} ${show(v)} is not a whole number (use kind "scaled" to scale and round it)`);
+              n = Math.round(x * scale);
+            }
           }
-          if (n < min || n > max) return reject('integer_out_of_range', `${label} ${show(v)}${scale !== 1 ? ` × ${scale}` : ''} is outside ${min}..${max}`);
-          return String(n);
+          if (n < min || n > max) return reject('integer_out_of_range', `${label} ${show(r.field(i)!)}${scale !== 1 ? ` × ${scale}` : ''} is outside ${min}..${max}`);
+          o.int(n);
+          return true;
         });
         break;
       }
       case 'decimal': {
         const i = col.column;
         use(i);
-        cells.push((r) => {
-          const v = r[i]!;
-          if (v === '') return empty('');
-          const x = parseDecimal(v, decimalComma);
-          if (Number.isNaN(x)) return reject('not_a_number', `${label} ${show(v)} is not a number`);
-          return v.includes(',') ? v.replace(',', '.') : v;
+        cells.push((r, o) => {
+          const a = r.starts[i]!;
+          const b = r.ends[i]!;
+          if (a === b) return empty();
+          if (Number.isNaN(fastDecimal(r.text, a, b, decimalComma)) && Number.isNaN(parseDecimal(r.field(i)!, decimalComma))) {
+            return reject('not_a_number', `${label} ${show(r.field(i)!)} is not a number`);
+          }
+          writeDecimal(o, r.text, a, b);
+          return true;
         });
         break;
       }
       case 'ipv4': {
         const i = col.column;
         use(i);
-        cells.push((r) => {
-          const v = r[i]!;
-          if (v === '') return empty('');
-          return isIPv4(v) ? v : reject('not_ipv4', `${label} ${show(v)} is not an IPv4 address`);
+        cells.push((r, o) => {
+          const v = r.field(i)!;
+          if (v === '') return empty();
+          if (!isIPv4(v)) return reject('not_ipv4', `${label} ${show(v)} is not an IPv4 address`);
+          o.str(v);
+          return true;
         });
         break;
       }
       case 'empty':
-        cells.push(() => '');
+        cells.push(() => true);
         break;
       case 'constant': {
         const v = csvText(col.value);
-        cells.push(() => v);
+        cells.push((_r, o) => (o.str(v), true));
         break;
       }
       case 'time': {
@@ -304,13 +331,21 @@ export async function compileRecipe(recipe: Recipe): Promise<CompiledRecipe> {
           // US, European, Excel and compact times never carry an offset here: without a zone they cannot be read.
           throw new RecipeError('unknown_time_zone', `${label}: ${col.format} times are local times; the recipe must say their time_zone (an IANA name such as "America/New_York", "UTC", or an offset such as "+02:00"). They are never read as UTC silently.`);
         }
-        cells.push((r) => {
-          const v = r[i]!;
-          if (v === '') return empty('');
-          const t = parse(v, j === undefined ? undefined : r[j]!);
-          if (typeof t === 'string') return reject('bad_time', `${label} ${show(v)}${j !== undefined ? ` ${show(r[j]!)}` : ''} ${t}`);
-          if (t < 0 || t > MAX_TIMESTAMP_MS) return reject('time_out_of_range', `${label} ${show(v)} is outside 1970..2038`);
-          return String(t);
+        const fast = compileTimeAt({ format: col.format, time_zone: col.time_zone }, j !== undefined);
+        cells.push((r, o) => {
+          const a = r.starts[i]!;
+          const b = r.ends[i]!;
+          if (a === b) return empty();
+          let t = fast ? fast(r.text, a, b) : NaN;
+          if (Number.isNaN(t)) {
+            const v = r.text.slice(a, b);
+            const p = parse(v, j === undefined ? undefined : r.field(j)!);
+            if (typeof p === 'string') return reject('bad_time', `${label} ${show(v)}${j !== undefined ? ` ${show(r.field(j)!)}` : ''} ${p}`);
+            t = p;
+          }
+          if (t < 0 || t > MAX_TIMESTAMP_MS) return reject('time_out_of_range', `${label} ${show(r.field(i)!)} is outside 1970..2038`);
+          o.int(t);
+          return true;
         });
         break;
       }
@@ -321,22 +356,26 @@ export async function compileRecipe(recipe: Recipe): Promise<CompiledRecipe> {
         const limit = axis === 'longitude' ? 180 : 90;
         const pick = (pairLonFirst: boolean, p: [number, number]) => (axis === 'longitude' ? p[pairLonFirst ? 0 : 1] : p[pairLonFirst ? 1 : 0]);
         const form = col.form;
-        cells.push((r) => {
-          const v = r[i]!;
-          if (v === '') return empty('');
+        cells.push((r, o) => {
+          const a = r.starts[i]!;
+          const b = r.ends[i]!;
+          if (a === b) return empty();
           let x: number;
-          let text: string | null = null;
+          let asText = false;
           if (form === 'decimal') {
-            x = parseDecimal(v, decimalComma);
-            if (!Number.isNaN(x)) text = v.includes(',') ? v.replace(',', '.') : v;
-          } else if (form === 'dms') x = parseDms(v);
+            x = fastDecimal(r.text, a, b, decimalComma);
+            if (Number.isNaN(x)) x = parseDecimal(r.field(i)!, decimalComma);
+            asText = !Number.isNaN(x);
+          } else if (form === 'dms') x = parseDms(r.field(i)!);
           else {
-            const p = form === 'wkt_point' ? parseWktPoint(v) : parsePair(v);
+            const p = form === 'wkt_point' ? parseWktPoint(r.field(i)!) : parsePair(r.field(i)!);
             x = p ? pick(form !== 'lat_lon_pair', p) : NaN;
           }
-          if (Number.isNaN(x)) return reject('bad_coordinate', `${label} ${show(v)} is not a ${form.replace(/_/g, ' ')} ${axis}`);
-          if (x < -limit || x > limit) return reject('coordinate_out_of_range', `${label} ${show(v)} is outside -${limit}..${limit} for a ${axis}`);
-          return text ?? fmtDegrees(x);
+          if (Number.isNaN(x)) return reject('bad_coordinate', `${label} ${show(r.field(i)!)} is not a ${form.replace(/_/g, ' ')} ${axis}`);
+          if (x < -limit || x > limit) return reject('coordinate_out_of_range', `${label} ${show(r.field(i)!)} is outside -${limit}..${limit} for a ${axis}`);
+          if (asText) writeDecimal(o, r.text, a, b);
+          else o.str(fmtDegrees(x));
+          return true;
         });
         break;
       }
@@ -356,10 +395,10 @@ export async function compileRecipe(recipe: Recipe): Promise<CompiledRecipe> {
         }
         const k = col.axis === 'longitude' ? 0 : 1;
         const limit = col.axis === 'longitude' ? 180 : 90;
-        cells.push((r) => {
-          const xs = r[xi]!;
-          const ys = r[yi]!;
-          if (xs === '' || ys === '') return empty('');
+        cells.push((r, o) => {
+          const xs = r.field(xi)!;
+          const ys = r.field(yi)!;
+          if (xs === '' || ys === '') return empty();
           const x = parseDecimal(xs, decimalComma);
           const y = parseDecimal(ys, decimalComma);
           if (Number.isNaN(x) || Number.isNaN(y)) return reject('bad_coordinate', `${label} x ${show(xs)}, y ${show(ys)} are not numbers`);
@@ -367,7 +406,8 @@ export async function compileRecipe(recipe: Recipe): Promise<CompiledRecipe> {
           if (!Number.isFinite(deg) || deg < -limit || deg > limit) {
             return reject('coordinate_out_of_range', `${label} x ${show(xs)}, y ${show(ys)} in ${col.crs} fall outside the ${col.axis} range: is the CRS right?`);
           }
-          return fmtDegrees(deg);
+          o.str(fmtDegrees(deg));
+          return true;
         });
         break;
       }
@@ -378,32 +418,52 @@ export async function compileRecipe(recipe: Recipe): Promise<CompiledRecipe> {
     const values = new Set(d.values);
     const i = d.column;
     const test = d.when === 'in' ? (v: string) => values.has(v) : d.when === 'not_in' ? (v: string) => !values.has(v) : (v: string) => v === '';
-    return { test: (r: readonly string[]) => test(r[i]!), cause: d.cause };
+    return { test: (r: RecordView) => test(r.field(i)!), cause: d.cause };
   });
   compiled.width = width;
   const n = cells.length;
-  compiled.convert = (r) => {
+  compiled.convertView = (r, o) => {
     compiled.rejection = null;
     compiled.dropped = null;
-    if (r.length < width) {
-      compiled.rejection = { cause: 'too_few_columns', detail: `the row has ${r.length} columns; the recipe reads column ${width - 1}` };
-      return null;
+    if (r.count < width) {
+      compiled.rejection = { cause: 'too_few_columns', detail: `the row has ${r.count} columns; the recipe reads column ${width - 1}` };
+      return false;
     }
     for (const d of drops) {
       if (d.test(r)) {
         compiled.dropped = d.cause;
-        return null;
+        return false;
       }
     }
-    let line = '';
+    const start = o.pos;
     for (let c = 0; c < n; c++) {
-      const v = cells[c]!(r);
-      if (v === null) return null;
-      line = c === 0 ? v : `${line},${v}`;
+      if (c > 0) o.byte(44);
+      if (!cells[c]!(r, o)) {
+        o.pos = start;
+        return false;
+      }
     }
-    return line;
+    o.byte(10);
+    return true;
+  };
+  const view = new RecordView();
+  const one = new OutBuf(4096);
+  compiled.convert = (fields) => {
+    view.of(fields);
+    one.pos = 0;
+    if (!compiled.convertView(view, one)) return null;
+    return one.buf.toString('utf8', 0, one.pos - 1);
   };
   return compiled;
+}
+
+/** A decimal as the importer reads it: the text as it is, a decimal comma written as a point. */
+function writeDecimal(o: OutBuf, s: string, a: number, b: number): void {
+  const comma = hasComma(s, a, b);
+  if (comma === -1) return o.text(s, a, b);
+  o.text(s, a, comma);
+  o.byte(46);
+  o.text(s, comma + 1, b);
 }
 
 /** Parses a recipe from JSON or an object; a clear message with the path of each problem. */

@@ -285,13 +285,13 @@ export function urlSource(urls: string[], open: (url: string) => Promise<{ body:
 }
 
 /** A Readable whose writes wait for the reader (backpressure), for streaming into a target. */
-export function outputPipe(): { stream: PassThrough; write(text: string): Promise<void> | void } {
+export function outputPipe(): { stream: PassThrough; write(chunk: Buffer | string): Promise<void> | void } {
   const stream = new PassThrough({ highWaterMark: 1 << 20 });
   return {
     stream,
-    write(text) {
+    write(chunk) {
       if (stream.destroyed) throw new Error('the output was closed');
-      if (stream.write(text)) return;
+      if (stream.write(chunk)) return;
       return new Promise<void>((resolve, reject) => {
         const done = () => (stream.off('drain', done), stream.off('close', closed), resolve());
         const closed = () => (stream.off('drain', done), reject(new Error('the output was closed')));

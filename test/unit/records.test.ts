@@ -26,9 +26,9 @@ function oracle(text: string, d: RecordDialect): string[][] | null {
   }
 }
 
-function chunked(text: string, d: RecordDialect, cuts: number[]): { fields: string[]; line: number }[] {
+function chunked(text: string, d: RecordDialect, cuts: number[], viewing = false): { fields: string[]; line: number }[] {
   const out: { fields: string[]; line: number }[] = [];
-  const r = new CsvRecordReader(d, (fields, line) => void out.push({ fields, line }));
+  const r = viewing ? CsvRecordReader.viewing(d, (view, line) => void out.push({ fields: view.fields(), line })) : new CsvRecordReader(d, (fields, line) => void out.push({ fields, line }));
   let at = 0;
   for (const c of [...cuts].sort((a, b) => a - b)) {
     const to = Math.min(text.length, c);
@@ -112,6 +112,7 @@ describe('the one CSV record reader', () => {
         const expected = oracle(text, d);
         const got = chunked(text, d, at).map((r) => r.fields);
         expect(chunked(text, d, []).map((r) => r.fields)).toEqual(got); // chunking changes nothing
+        expect(chunked(text, d, at, true)).toEqual(chunked(text, d, at)); // records viewed (prepare_files) = records as strings
         if (expected !== null) expect(got).toEqual(expected);
       }),
       { numRuns: 20_000 },
