@@ -305,3 +305,8 @@ export function compileGlob(glob: string): (relativeKey: string) => boolean {
     return current.some((s) => nfa.accept.has(s));
   };
 }
+
+/** The one glob matcher for keys relative to the prefix (the syntax and its bounds: above). */
+export function globMatcher(glob: string): (relativeKey: string) => boolean {
+  return compileGlob(glob);
+}

@@ -5,11 +5,11 @@
  * S3-compatible endpoint (AWS_ENDPOINT_URL_S3 / --s3-endpoint), path-style addressing is used.
  * Every call is bounded: listings paginate with constant memory, reads are Range requests.
  */
-import { CompressionCount } from '../import/compression.js';
+import { CompressionCount } from '../rules/compression.js';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UserFacingError, describeError } from '../errors.js';
-import { globMatcher } from './s3-names.js';
+import { globMatcher } from './glob.js';
 import { awsProxyAgents } from '../net/proxy.js';
 
 export interface S3Options {

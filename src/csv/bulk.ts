@@ -16,7 +16,26 @@ import type { MetadataSchema, WireCsvFormat } from '../dfi/schemas.js';
 import { describeError } from '../errors.js';
 import { CsvRecordReader, PLATFORM_DIALECT, type RecordDelimiter } from './records.js';
 import { compileRowValidator, type RowProblem } from './validate.js';
-import { SegmentWriter, type SegmentTarget } from '../sandbox/store/segment.js';
+
+/**
+ * Where the valid rows go, as plain data (it crosses to worker threads): a module, named by its path
+ * under the compiled root (e.g. `sandbox/store/segment.js`), that exports `openRowSink(config)`; each
+ * thread that validates opens its own. So csv/ stores rows without knowing who keeps them.
+ */
+export interface RowSinkSpec {
+  module: string;
+  config: unknown;
+}
+export interface RowSink {
+  add(fields: readonly string[]): void;
+  /** Ends the sink; the files it wrote. */
+  close(): string[];
+}
+
+async function openSink(spec: RowSinkSpec): Promise<RowSink> {
+  const mod = (await import(new URL(`../${spec.module}`, import.meta.url).href)) as { openRowSink(config: unknown): RowSink };
+  return mod.openRowSink(spec.config);
+}
 
 export interface FileOutcome {
   name: string;
@@ -33,8 +52,8 @@ export interface ValidateOptions {
   signal?: AbortSignal;
   onInvalid?: (line: number, problem: RowProblem) => void;
   onProgress?: (valid: number, invalid: number) => void;
-  /** Store the valid rows as point segments in this folder (the sandbox's real imports). */
-  store?: SegmentTarget;
+  /** Where the valid rows go (the sandbox's real imports: its point segments). */
+  sink?: RowSinkSpec;
   /** At most this many worker threads (default: the cores, up to 4). */
   maxThreads?: number;
   /** The line break, when known (a byte range of a file does not start where it can be found). */
@@ -54,7 +73,7 @@ export async function validateStream(
   opts: ValidateOptions = {},
 ): Promise<FileOutcome & { lines: number; sawQuote: boolean; segments: string[] }> {
   const out = { name, rows: 0, valid: 0, invalid: 0, tooNarrow: 0, lines: 0, sawQuote: false, segments: [] } as FileOutcome & { lines: number; sawQuote: boolean; segments: string[] };
-  const writer = opts.store ? new SegmentWriter(opts.store) : undefined;
+  const writer = opts.sink ? await openSink(opts.sink) : undefined;
   const reader = new CsvRecordReader({ ...PLATFORM_DIALECT, ...(opts.recordDelimiter ? { recordDelimiter: opts.recordDelimiter } : {}) }, (fields, line) => {
     out.rows++;
     const why = validate(fields);
@@ -204,7 +223,7 @@ export async function validateFile(
     points.map((start, i) =>
       runRange(
         script,
-        { file, start, end: (points[i + 1] ?? size) - 1, format, schema, recordDelimiter: rd, maxSamples: MAX_SAMPLES, progressEvery: PROGRESS_EVERY, store: opts.store },
+        { file, start, end: (points[i + 1] ?? size) - 1, format, schema, recordDelimiter: rd, maxSamples: MAX_SAMPLES, progressEvery: PROGRESS_EVERY, sink: opts.sink },
         (valid, invalid) => {
           progress[i] = [valid, invalid];
           opts.onProgress?.(progress.reduce((a, p) => a + p[0], 0), progress.reduce((a, p) => a + p[1], 0));

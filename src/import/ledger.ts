@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { UserFacingError } from '../errors.js';
 import { statePath } from '../state/paths.js';
 import type { ListedObject } from '../aws/presign-limits.js';
-import { globMatcher } from '../aws/s3-names.js';
+import { globMatcher } from '../aws/glob.js';
 
 export const LEDGER_FILE = 'imports.jsonl';
 

@@ -4,7 +4,7 @@
  * along with the result.
  */
 import { checkGlob } from '../aws/glob.js';
-import { displayUrl } from '../aws/s3-names.js';
+import { displayUrl } from '../net/display-url.js';
 import { invalidInput, UserFacingError } from '../errors.js';
 import { jsonDepthOver, MAX_JSON_DEPTH, type BatchRequest, type Dataset, type WireSource } from '../dfi/schemas.js';
 import { POLICY_ARN_RE, roleArnProblem } from '../rules/arn.js';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeError } from '../errors.js';
 import type { ListedObject } from '../aws/presign-limits.js';
-import { compressionOfBytes, compressionWarning, nothingMatches } from './compression.js';
+import { compressionOfBytes, compressionWarning, nothingMatches } from '../rules/compression.js';
 import { meanRowBytes, type SourceSize } from './verdict.js';
 
 /** Credentials the SDK finds without a network round trip (never the instance metadata service). */

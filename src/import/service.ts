@@ -14,12 +14,12 @@
  */
 import type { Config } from '../config.js';
 import { invalidInput, UserFacingError } from '../errors.js';
-import { displayUrl, maskQuery } from '../aws/s3-names.js';
+import { displayUrl, maskQuery } from '../net/display-url.js';
 import type { ListedObject, Presigned } from '../aws/presign-limits.js';
 import type { DfiPlatform } from '../dfi/platform.js';
 import { isTerminal, type BatchRequest, type Dataset, type DryRun, type Job, type WireSource } from '../dfi/schemas.js';
 import { parseS3Location } from '../rules/s3.js';
-import { CompressionCount } from './compression.js';
+import { CompressionCount } from '../rules/compression.js';
 import type { ConfirmationStore, GateKey } from './confirmations.js';
 import { ledgerUrl, type LedgerSource } from './ledger.js';
 import { buildBatchRequest, type Preflight, type S3SourceArgs, type SourceArgs } from './preflight.js';

@@ -15,7 +15,8 @@ import type { Config } from '../config.js';
 import { describeError } from '../errors.js';
 import { CsvRecordReader, PLATFORM_DIALECT } from '../csv/records.js';
 import { sampleFromStream } from '../csv/sample.js';
-import { displayUrl, normaliseBucket } from '../aws/s3-names.js';
+import { displayUrl } from '../net/display-url.js';
+import { normaliseBucket } from '../rules/s3.js';
 
 export const MAX_SOURCE_FILES_READ = 3;
 export const MAX_BYTES_PER_FILE = 1024 * 1024;

@@ -3,7 +3,7 @@
  * guarded GET (guarded-get.ts): no credentials of ours, only addresses the policy allows.
  */
 import { Readable } from 'node:stream';
-import { displayUrl } from '../aws/s3-names.js';
+import { displayUrl } from './display-url.js';
 import { UserFacingError } from '../errors.js';
 import { sampleFromStream, type Sample } from '../csv/sample.js';
 import { guardedGet } from './guarded-get.js';

@@ -19,7 +19,7 @@ import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { invalidInput, UserFacingError, describeError } from '../errors.js';
-import { displayUrl } from '../aws/s3-names.js';
+import { displayUrl } from './display-url.js';
 import { loadUndici } from '../dfi/client.js';
 import { checkAddress, isIpLiteral } from './address-policy.js';
 import { onShutdown, shutdownSignal } from './shutdown.js';

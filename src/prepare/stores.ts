@@ -13,7 +13,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UserFacingError, describeError } from '../errors.js';
-import { globMatcher } from '../aws/s3-names.js';
+import { globMatcher } from '../aws/glob.js';
 import { walk } from '../sandbox/sources.js';
 
 export interface SourceObject {

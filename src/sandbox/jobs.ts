@@ -28,6 +28,7 @@ import { compileRowValidator, type RowProblem } from '../csv/validate.js';
 import { validateFile, validateStream, type FileOutcome } from '../csv/bulk.js';
 import type { SourceFile } from './sources.js';
 import type { PendingBatch } from './store/points.js';
+import { segmentSink } from './store/segment.js';
 
 export const MAX_LOG_LINES = 20;
 export const MAX_FILE_NOTES = 50;
@@ -236,7 +237,7 @@ export class JobStore {
           const opts = {
             ...(maxRows !== undefined ? { maxRows } : {}),
             signal: s.abort.signal,
-            ...(store ? { store: store.target } : {}),
+            ...(store ? { sink: segmentSink(store.target) } : {}),
             onInvalid: (line: number, problem: RowProblem) => this.#rejected(s, file.name, line, problem),
             onProgress: (valid: number, invalid: number) => {
               s.job.insertCount = base.insert + valid;

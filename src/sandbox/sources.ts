@@ -14,7 +14,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { UserFacingError, describeError } from '../errors.js';
 import { guardedGet } from '../net/guarded-get.js';
-import { displayUrl, globMatcher } from '../aws/s3-names.js';
+import { globMatcher } from '../aws/glob.js';
+import { displayUrl } from '../net/display-url.js';
 import { normaliseBucket, normalisePrefix, unsafeS3Location } from '../rules/s3.js';
 
 export interface SourceFile {

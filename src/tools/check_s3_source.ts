@@ -1,4 +1,4 @@
-import { compressionOfKey, compressionWarning, nothingMatches } from '../import/compression.js';
+import { compressionOfKey, compressionWarning, nothingMatches } from '../rules/compression.js';
 import { z } from 'zod';
 import { parseS3Location } from '../rules/s3.js';
 import { invalidInput, UserFacingError } from '../errors.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compressionOfKey, compressionWarning, nothingMatches } from '../import/compression.js';
+import { compressionOfKey, compressionWarning, nothingMatches } from '../rules/compression.js';
 import { invalidInput, UserFacingError } from '../errors.js';
 import { inferCsvFormat } from '../csv/infer.js';
 import { DEFAULT_SAMPLE_BYTES, MAX_SAMPLE_BYTES, sampleFromPath, sampleFromStream, sampleFromText } from '../csv/sample.js';

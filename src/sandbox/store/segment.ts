@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { RowSink, RowSinkSpec } from '../../csv/bulk.js';
 
 export const SEGMENT_ROWS = 1 << 16;
 export const BLOCK_ROWS = 4096;
@@ -92,6 +93,15 @@ export function entityHash(s: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
+}
+
+/** The bulk validator's sink (csv/bulk.ts) for a batch's valid rows: this module's `openRowSink`, in every thread. */
+export function segmentSink(target: SegmentTarget): RowSinkSpec {
+  return { module: 'sandbox/store/segment.js', config: target };
+}
+
+export function openRowSink(config: unknown): RowSink {
+  return new SegmentWriter(config as SegmentTarget);
 }
 
 /** Accumulates valid rows and writes a segment file every SEGMENT_ROWS rows. Synchronous writes. */

@@ -1,13 +1,4 @@
-/** Globs and URLs of S3 sources as people write them, read the one way the rest of the code expects. */
-import { compileGlob } from './glob.js';
-
-/** Bucket reading is an S3 location rule: rules/s3.ts. */
-export { normaliseBucket } from '../rules/s3.js';
-
-/** The one glob matcher for keys relative to the prefix (see glob.ts for the syntax and its bounds). */
-export function globMatcher(glob: string): (relativeKey: string) => boolean {
-  return compileGlob(glob);
-}
+/** URLs as they may be shown: presigned URLs carry credentials in their query string. */
 
 /** Keeps a URL whole but its query string, which is masked (it may carry a credential under any name). */
 export function maskQuery(u: string): string {
