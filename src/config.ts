@@ -192,13 +192,16 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
   const stateDir = stateDirGiven !== undefined ? path.resolve(cwd, stateDirGiven) : defaultStateDir();
   const s3RootGiven = v['sandbox-s3-root'] ?? nonEmpty(env.DFI_SANDBOX_S3_ROOT);
   const s3EndpointRaw = v['s3-endpoint'] ?? nonEmpty(env.AWS_ENDPOINT_URL_S3);
+  // Read once; the server's S3 calls and the sandbox's S3 sources use the same value.
+  const s3Endpoint = s3EndpointRaw ? parseUrl(s3EndpointRaw, 'the S3 endpoint') : undefined;
+  const allowPrivateUrls = v['allow-private-urls'] === true || envFlag(env, 'DFI_ALLOW_PRIVATE_URLS');
   const sandbox: SandboxOptions = {
     s3Root: path.resolve(cwd, s3RootGiven ?? DEFAULT_S3_ROOT),
     datasetsFile: path.resolve(cwd, v['sandbox-datasets'] ?? nonEmpty(env.DFI_SANDBOX_DATASETS) ?? DEFAULT_DATASETS_FILE),
     stateDir,
     // With an S3-compatible endpoint configured, the sandbox reads S3 sources from it, unless a folder was given.
-    ...(s3EndpointRaw && !s3RootGiven ? { s3Endpoint: parseUrl(s3EndpointRaw, 'the S3 endpoint') } : {}),
-    allowPrivateUrls: v['allow-private-urls'] === true || envFlag(env, 'DFI_ALLOW_PRIVATE_URLS'),
+    ...(s3Endpoint && !s3RootGiven ? { s3Endpoint } : {}),
+    allowPrivateUrls,
   };
 
   if (positionals.length > 0) {
@@ -235,13 +238,12 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
   const roots = v['sample-root'] ?? rootsFromEnv;
   const timeoutRaw = v['timeout-ms'] ?? nonEmpty(env.DFI_TIMEOUT_MS);
   const elicitRaw = v['elicitation-timeout-ms'] ?? nonEmpty(env.DFI_ELICITATION_TIMEOUT_MS);
-  const s3Endpoint = s3EndpointRaw;
 
   const config: Config = {
     backend,
     readOnly: v['read-only'] === true || envFlag(env, 'DFI_READ_ONLY'),
     allowUnconfirmedImports: v['allow-unconfirmed-imports'] === true || envFlag(env, 'DFI_ALLOW_UNCONFIRMED_IMPORTS'),
-    allowPrivateUrls: v['allow-private-urls'] === true || envFlag(env, 'DFI_ALLOW_PRIVATE_URLS'),
+    allowPrivateUrls,
     // Never `/` or a home folder implicitly: then no local file may be read until a root is given.
     sampleRoots: roots.length > 0 ? roots.map((r) => path.resolve(cwd, r)) : implicitSampleRoots(cwd),
     sampleRootsExplicit: roots.length > 0,
@@ -250,7 +252,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv = process.en
     requestTimeoutMs: timeoutRaw === undefined ? 30_000 : parsePositiveInt(timeoutRaw, '--timeout-ms', 100, 600_000),
     elicitationTimeoutMs: elicitRaw === undefined ? 45_000 : parsePositiveInt(elicitRaw, '--elicitation-timeout-ms', 100, 55_000),
     stateDir,
-    ...(s3Endpoint ? { s3Endpoint: parseUrl(s3Endpoint, 'the S3 endpoint') } : {}),
+    ...(s3Endpoint ? { s3Endpoint } : {}),
   };
   if (backend === 'platform') {
     config.apiUrl = parseUrl(apiUrlRaw!, 'the API URL');

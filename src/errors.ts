@@ -3,7 +3,9 @@
  *
  * Every failure that reaches the assistant is a `UserFacingError`: what went wrong (`message`), what to
  * do about it (`hint`), and, for platform calls, the HTTP `status`. Tools never build error text
- * themselves; the tool wrapper in `server.ts` turns these into `isError` results.
+ * themselves; `runTool`'s `errorResult` (tools/tool.ts) turns these into `isError` results, led by
+ * the stable `kind` (e.g. `put_batch failed (not_confirmed): ...`). Callers branch on `kind`, never
+ * on the words.
  */
 export class UserFacingError extends Error {
   readonly hint: string | undefined;

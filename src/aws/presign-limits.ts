@@ -26,7 +26,6 @@ export interface Presigned {
   skipped: ListedObject[];
   /** When the URLs stop working: the requested expiry, or the credentials' own, whichever is sooner. */
   expiresAt: string;
-  expiresInSeconds: number;
   bytes: number;
   warnings: string[];
 }

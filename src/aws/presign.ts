@@ -79,7 +79,7 @@ export async function presignMatchingKeys(req: PresignRequest, now = Date.now())
     const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
     const urls = await Promise.all(keys.map((Key) => getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: req.bucket, Key }), { expiresIn })));
     const bytes = objects.reduce((n, o) => n + o.size, 0);
-    return { urls, keys, objects, skipped, expiresAt: new Date(now + effective * 1000).toISOString(), expiresInSeconds: effective, bytes, warnings };
+    return { urls, keys, objects, skipped, expiresAt: new Date(now + effective * 1000).toISOString(), bytes, warnings };
   } finally {
     client.destroy();
   }
