@@ -57,6 +57,13 @@ const samples = loadCorpus().map(({ bytes }) => {
 });
 const baselineRef = process.argv.find((a) => a.startsWith('--baseline='))?.slice(11) ?? BASELINE_REF;
 const baseline = process.argv.includes('--no-baseline') ? null : await loadBaseline(baselineRef);
+if (baseline) {
+  out(`\nThe baseline engine (${baselineRef.slice(0, 7)}) on the same splits:`);
+  for (const [name, split] of [['development', 'dev'], ['held-out', 'holdout'], ['all', undefined]]) {
+    const b = scoreCorpus(baseline, split);
+    out(`  ${name.padEnd(12)} dialect right ${b.dialectRight}/${b.files}, fully right ${b.fullyRight}/${b.files} (${pct(b.fullyRight, b.files)}), confidently wrong ${b.confidentWrong}`);
+  }
+}
 const timeOne = (fn, big) => {
   const t = performance.now();
   try {
