@@ -638,7 +638,7 @@ function entityScore(p: Profile, rows: number, layout: Layout): Choice | null {
     }
   }
   // One-letter codes (record tags T/C, flags Y/N) are kinds of rows, unless the positions show tracks.
-  if (p.name !== null && p.distinct > 1 && structure !== 'tracks' && p.nonEmpty.every((v) => v.length === 1)) return null;
+  if (p.name !== null && p.distinct > 1 && structure !== 'tracks' && p.nonEmpty.every((v) => /^[A-Za-z]$/.test(v))) return null;
   return { p, score, evidence, ...(structure ? { structure } : {}) };
 }
 

@@ -61,6 +61,19 @@ describe('tiny samples with one bad row', () => {
     expect(r.warnings.join('\n')).toMatch(/Column 3: 1 value\(s\) are not longitudes \("999"\)/);
   });
 
+  it('takes single-digit user ids as the entity (one-letter codes are letters, not digits)', () => {
+    const r = rows([
+      'lat,lng,datetime,uid',
+      ...Array.from({ length: 12 }, (_, i) => `43.${84 + (i % 4)}30139,10.${50 + (i % 3)}7994,2011-02-0${3 + (i % 2)} 0${8 + (i % 2)}:34:04,${1 + Math.floor(i / 3)}`),
+    ]);
+    expect(r.file_format.entity_id).toBe(3);
+  });
+
+  it('does not take a column of one-letter record tags for the entity', () => {
+    const r = rows(['INDEX,TAG,DATE,TIME', ...Array.from({ length: 12 }, (_, i) => `${i + 1},${i % 5 === 0 ? 'C' : 'T'},230614,0730${String(i).padStart(2, '0')}`)]);
+    expect(r.file_format.entity_id).toBeUndefined();
+  });
+
   it('keeps a time column with one "not-a-time" and does not offer it as the entity', () => {
     const r = rows([
       'id,time,lat,lon',
