@@ -40,7 +40,8 @@ export type Candidate = {
 };
 
 /** ambiguous_coordinates: both columns fit either range and no header names them; zoneless_time: date-times without a time zone. */
-export type InferWarningCode = 'ambiguous_coordinates' | 'zoneless_time';
+export const INFER_WARNING_CODES = ['ambiguous_coordinates', 'zoneless_time'] as const;
+export type InferWarningCode = (typeof INFER_WARNING_CODES)[number];
 
 export interface InferResult {
   file_format: FileFormat;

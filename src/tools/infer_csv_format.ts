@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { compressionOfKey, compressionWarning, nothingMatches } from '../rules/compression.js';
 import { invalidInput, UserFacingError } from '../errors.js';
-import { inferCsvFormat } from '../csv/infer.js';
+import { INFER_WARNING_CODES, inferCsvFormat } from '../csv/infer.js';
 import { DEFAULT_SAMPLE_BYTES, MAX_SAMPLE_BYTES, sampleFromPath, sampleFromStream, sampleFromText } from '../csv/sample.js';
 import type { MetadataSchema } from '../dfi/schemas.js';
 import { preparationSteps, proposeRecipe } from '../prepare/propose.js';
@@ -83,6 +83,7 @@ export const inferCsvFormatTool = defineTool({
     ),
     rowsSampled: z.number(),
     warnings: z.array(z.string()),
+    warningCodes: z.array(z.enum(INFER_WARNING_CODES)).describe('codes of warnings to act on'),
     suggestedMetadataSchema: z.record(z.string(), propertySchema),
     sample: z.looseObject({ origin: z.string(), bytesRead: z.number(), truncated: z.boolean() }),
     preparation: z.looseObject({ needed: z.boolean() }).describe('prepare_files recipe, when the file does not fit the importer as it is'),
