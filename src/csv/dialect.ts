@@ -89,19 +89,38 @@ export function looksLikeHeader(rows: string[][]): boolean {
   return false;
 }
 
+/** Lines of a leading comment block (/* ... *\/ or // lines): 0 when the text starts otherwise. */
+function commentBlock(lines: string[]): number {
+  let i = 0;
+  while (i < lines.length && i < 500) {
+    const t = lines[i]!.trim();
+    if (t.startsWith('//')) i++;
+    else if (t.startsWith('/*')) {
+      let j = i;
+      while (j < lines.length && j < 500 && !lines[j]!.includes('*/')) j++;
+      if (j >= lines.length || j >= 500) return 0;
+      i = j + 1;
+    } else break;
+  }
+  return i;
+}
+
 /** Lines used to choose the dialect: enough to see the table's shape, few enough to try many dialects fast. */
 const SNIFF_LINES = 120;
 
 export function detectDialect(text: string, forced: { delimiter?: string; hasHeader?: boolean } = {}): { dialect: Dialect; rows: string[][] } {
   const lines = text.split(/\r\n|\n|\r/);
-  const head = lines.slice(0, SNIFF_LINES);
+  // A comment block before the table (/* ... */, // lines): skipped whole, however long.
+  const block = commentBlock(lines);
+  const head = lines.slice(0, SNIFF_LINES + block);
   let best: { delimiter: string; score: number; preamble: number } | undefined;
   const candidates = forced.delimiter ? [forced.delimiter] : CANDIDATE_DELIMITERS;
   for (const delimiter of candidates) {
     // Skip delimiters that do not occur at all: nothing to parse.
     if (!forced.delimiter && !head.some((l) => l.includes(delimiter))) continue;
     // Try a few preamble lengths: a preamble makes the first rows a different shape from the table.
-    for (const preamble of [0, 1, 2, 3, 4, 5, 6, 7, 8]) {
+    for (const extra of [0, 1, 2, 3, 4, 5, 6, 7, 8]) {
+      const preamble = block + extra;
       if (preamble >= head.length - 1) break;
       const rows = parseRows(head.slice(preamble).join('\n'), delimiter, SNIFF_LINES);
       if (rows.length === 0) continue;

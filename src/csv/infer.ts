@@ -205,6 +205,9 @@ function medianJump(p: Profile): number {
   return d.length ? quantile(d, 0.5) : 0;
 }
 
+/** The header names a quantity, an angle, a time or a count: never a coordinate, whatever the values. */
+const notCoordinateByName = (p: Profile) => named(p, 'notcoord') || named(p, 'angle') || named(p, 'timestamp') || named(p, 'altitude') || named(p, 'quantity') || named(p, 'projected');
+
 /** Why a column is not a coordinate although its values may fit, or null when nothing says so. */
 function notCoordinate(p: Profile, profiles: Profile[]): string | null {
   if (named(p, 'notcoord')) return `header "${p.name}" names a quantity (speed, acceleration, error, size...), not a position`;
@@ -399,7 +402,7 @@ function ascending(p: Profile): number {
   return n ? up / n : 0;
 }
 
-const ZONE_RE = /(?:Z|UTC|GMT(?:[+-]\d{1,2}:?\d{2})?|[+-]\d{2}(?::?\d{2})?)$/i;
+const ZONE_RE = /(?:Z|UTC|GMT(?:[+-]\d{1,2}:?\d{2})?|[+-]\d{2}(?::?\d{2})?|^\/Date\(.*\)\/)$/i;
 
 /** Seconds (or ms) since a start: small non-negative numbers that grow, under a time-like or elapsed name. */
 function elapsedTime(p: Profile): boolean {
@@ -429,7 +432,12 @@ function timeScore(p: Profile, rows: number): TimeChoice | null {
   } else if (isNumeric(p)) {
     const unit = unitOf;
     if (unit && (isNamed || (distinctShare >= 0.5 && p.type === 'integer') || (distinctShare >= 0.9 && p.hasFraction && unit === 's'))) {
-      const score = p.type === 'integer' ? (unit === 's' ? 0.5 : unit === 'ms' ? 0.65 : 0.6) : 0.35;
+      let score = p.type === 'integer' ? (unit === 's' ? 0.5 : unit === 'ms' ? 0.65 : 0.6) : 0.35;
+      // A reading years after today is a record number or a code that happens to have the digits of one.
+      if (future) {
+        score -= 0.4;
+        evidence.push('read as epoch times, the values lie in the future: more likely a number or code');
+      }
       const range = unit === 's' ? 1e3 : unit === 'ms' ? 1 : unit === 'us' ? 1e-3 : 1e-6;
       evidence.push(`numbers ${p.min}..${p.max}: ${EPOCH_TO_MS[unit]} (${new Date(p.min * range).toISOString()} ..)`);
       c = { p, score, evidence, kind: 'epoch', unit };
@@ -457,6 +465,10 @@ function timeScore(p: Profile, rows: number): TimeChoice | null {
     c.score += 0.25;
     c.evidence.push(`header "${p.name}" names a time`);
   }
+  if (named(p, 'eventtime') && !named(p, 'recordtime')) {
+    c.score += 0.1;
+    c.evidence.push(`header "${p.name}" names when the event happened (fix, observation, collection)`);
+  }
   if (named(p, 'recordtime')) {
     c.score -= 0.35;
     c.evidence.push(`header "${p.name}" names when the record was kept (created, edited, updated...), not when the event happened`);
@@ -464,6 +476,29 @@ function timeScore(p: Profile, rows: number): TimeChoice | null {
   // Few distinct times is a day or a constant, unless the file is in time order at a coarse resolution (minutes).
   if (c.kind !== 'date' && c.kind !== 'time' && distinctShare < 0.3 && rows > 10 && !(p.distinct >= 3 && ascending(p) >= 0.95)) c.score -= 0.3;
   return c;
+}
+
+/** Year, month and day (and hour, minute, second when there) in columns of their own, in that order; null when not. */
+function calendarParts(profiles: Profile[]): Profile[] | null {
+  const find = (re: RegExp, lo: number, hi: number, after = -1) =>
+    profiles.find((p) => p.index > after && p.type === 'integer' && p.min >= lo && p.max <= hi && (p.info?.tokens ?? []).some((t) => re.test(t)) && (p.info?.tokens.length ?? 9) <= 2);
+  const year = find(/^(year|yr|yy|yyyy|jahr|año|ano|annee|année|anno)$/, 0, 2100);
+  if (!year || (year.min >= 100 && year.min < 1900)) return null;
+  const month = find(/^(month|mon|mo|mm|monat|mes|mois|mese)$/, 1, 12, year.index);
+  const day = month && find(/^(day|dd|dy|dom|tag|dia|día|jour|giorno)$/, 1, 31, month.index);
+  if (!month || !day) return null;
+  const out = [year, month, day];
+  const hour = find(/^(hour|hr|hh|stunde|hora|heure|ora)$/, 0, 24, day.index);
+  if (hour) {
+    out.push(hour);
+    const minute = find(/^(minute|min|mn|mi|mm)$/, 0, 59, hour.index);
+    if (minute) {
+      out.push(minute);
+      const second = find(/^(second|sec|ss|s)$/, 0, 60, minute.index);
+      if (second) out.push(second);
+    }
+  }
+  return out;
 }
 
 // ---- entity ------------------------------------------------------------------------------------
@@ -553,7 +588,9 @@ function entityScore(p: Profile, rows: number, layout: Layout): Choice | null {
   const coords = layout.coords;
   if (p.nonEmpty.length === 0 || p.rowIndex) return null;
   if (['decimal', 'datetime', 'date', 'time', 'boolean', 'point', 'pair', 'json', 'ipv4'].includes(p.type)) return null;
-  if (named(p, 'quantity') && p.type === 'integer') return null; // individualCount, year: numbers of something
+  if (named(p, 'quantity') && isNumeric(p) && !named(p, 'entity')) return null; // individualCount, year, battery level: numbers of something
+  if (named(p, 'quantity') && p.type === 'integer' && !(p.info?.tokens.at(-1) === 'id')) return null;
+  if (p.nonEmpty.every((v) => BOOLEAN_LIKE.has(v.toLowerCase()))) return null; // yes/no, Y/N, t/f: answers, not identifiers
   if ((named(p, 'timestamp') || named(p, 'elapsed')) && isNumeric(p) && !named(p, 'entity')) return null; // times are not identifiers
   if (p.type === 'integer' && p.distinct === 2 && p.nums.every((n) => n === 0 || n === 1)) return null; // 0/1 flags (isVideo, occupied)
   if (p.info?.tokens[0] === 'is' || p.info?.tokens[0] === 'has') return null; // is_reserved, hasFix: flags
@@ -646,6 +683,7 @@ function entityScore(p: Profile, rows: number, layout: Layout): Choice | null {
 // ---- the whole ---------------------------------------------------------------------------------
 
 const STARTS_LIKE_DATA = /^[+-]?\d/;
+const BOOLEAN_LIKE = new Set(['yes', 'no', 'y', 'n', 'true', 'false', 't', 'f', 'ja', 'nein', 'oui', 'non', 'si', 'sí', 'on', 'off']);
 const HEMISPHERE_RE = /^\s*\d{1,3}(?:\.\d+)?\s*[NSEW]$/i;
 
 /** How many rows under the header are units or a second header (text where the rows below hold numbers or dates): 0 to 2. */
@@ -716,6 +754,13 @@ function assertTable(sample: Sample, rows: string[][], width: number): void {
     throw invalidInput(`${sample.origin} has rows of ${width} columns; a trajectory file has far fewer (at most ${MAX_COLUMNS} are read).`, 'Check the delimiter (pass delimiter), or that this is the right file.');
   }
   if (width < 2) {
+    const lines = head.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 50);
+    if (lines.length >= 3 && lines.filter((l) => / {2,}\S/.test(l.trim())).length >= 0.8 * lines.length) {
+      throw invalidInput(
+        `${sample.origin} looks like a fixed-width text table: its columns are aligned with runs of spaces, some of them empty, not separated by a delimiter.`,
+        'Convert it to CSV (for example with pandas.read_fwf, or a spreadsheet\'s fixed-width import) before importing, or pass delimiter if it has one.',
+      );
+    }
     throw invalidInput(
       `${sample.origin} has a single column: no delimiter (, ; tab |) separates its values${/^["']/.test(head) ? ', and an unclosed quote may swallow the rest of the file' : ''}.`,
       'Pass delimiter if the file uses another one, or check that this is a CSV file.',
@@ -826,7 +871,14 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
   const pairs: { lat: Choice; lon: Choice; score: number }[] = [];
   let coords = pickCoordinates(profiles, pairs);
   pairs.sort((a, b) => b.score - a.score);
-  if (coords && header && !coordinateNamed(coords.lat.p) && !coordinateNamed(coords.lon.p)) {
+  // A header in words this engine does not know, over values that look like a track: the plausible reading, not sure.
+  const trackLike = (p: Profile) => decimals(p) >= 4 && spread(p) > 0 && medianJump(p) < 0.1 * spread(p) && p.distinct >= 0.5 * p.nonEmpty.length;
+  if (coords && header && !coordinateNamed(coords.lat.p) && !coordinateNamed(coords.lon.p) && trackLike(coords.lat.p) && trackLike(coords.lon.p) && !notCoordinateByName(coords.lat.p) && !notCoordinateByName(coords.lon.p)) {
+    coords.confidence = Math.min(coords.confidence, 0.45);
+    warnings.push(
+      `Columns ${coords.lat.p.index} ("${coords.lat.p.name}") and ${coords.lon.p.index} ("${coords.lon.p.name}") were taken as latitude and longitude on their values alone (precise numbers in the degree ranges that change in small steps, like a track); no header names them as coordinates: check a few points on a map.`,
+    );
+  } else if (coords && header && !coordinateNamed(coords.lat.p) && !coordinateNamed(coords.lon.p)) {
     // A header that names neither column a coordinate: values alone in a degree range are temperatures, sizes, rates as often as positions.
     explain.latitude = explain.longitude = `columns ${coords.lat.p.index} ("${coords.lat.p.name}") and ${coords.lon.p.index} ("${coords.lon.p.name}") fit the latitude and longitude ranges, but the header names neither as a coordinate: not mapped (see candidates).`;
     coords = null;
@@ -906,6 +958,16 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
     time.evidence.push('the only time in the file, although its name says when the record was kept: check that it is the time of the position');
     time = { ...time, score: 0.45 };
   }
+  // Date and time split into calendar parts (year, month, day, hour...): no one column holds the time.
+  const parts = calendarParts(profiles.filter(free));
+  if (parts && (!time || time.score < 0.6)) {
+    const [year] = parts;
+    assign(year!, 'timestamp', 0.3, [`the date and time are split across columns ${parts.map((p) => `${p.index} ("${p.name}")`).join(', ')}: mapped as a placeholder`]);
+    warnings.push(
+      `The date and time are split across columns ${parts.map((p) => p.index).join(', ')} (${parts.map((p) => `"${p.name}"`).join(', ')}); the importer needs one epoch-millisecond column: combine them (in UTC, or ask the person for the time zone) before importing (column ${year!.index} was mapped as a placeholder).`,
+    );
+    time = undefined;
+  }
   if (time && time.score >= 0.3) {
     const agree = named(time.p, 'timestamp') && !named(time.p, 'recordtime') && (time.kind === 'epoch' || time.kind === 'datetime');
     let confidence = agree ? Math.max(0.85, time.score) : Math.min(0.65, time.score);
@@ -932,6 +994,8 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
           : `Column ${time.p.index} holds only ${time.kind === 'date' ? 'dates' : 'times of day'}; the importer needs epoch milliseconds: add the missing part and convert.`,
       );
     }
+  } else if (parts) {
+    /* mapped above */
   } else if (elapsed) {
     explain.timestamp = `column ${elapsed.p.index}${elapsed.p.name ? ` ("${elapsed.p.name}")` : ''} counts time since the start of the recording (${elapsed.p.min}..${elapsed.p.max}), not dates: the importer needs epoch milliseconds, so add the recording's start time (from the file name or the device) to it before importing.`;
   } else {
@@ -951,13 +1015,14 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
     }
   }
   const entities = profiles
-    .filter(free)
+    .filter((p) => free(p) && !parts?.includes(p))
     .map((p) => entityScore(p, rows.length, layout))
     .filter((c): c is Choice => c !== null)
     .sort((a, b) => b.score - a.score || a.p.index - b.p.index);
   // An entity is named as an identifier, or its points form tracks (or the file has no header to name it);
   // a column with one value in every row cannot be told from a file label, so it is only mentioned.
-  const eligible = (c: Choice) => c.score >= 0.3 && c.p.distinct > 1 && (named(c.p, 'entity') || header === null || c.structure === 'tracks');
+  const eligible = (c: Choice) =>
+    c.score >= 0.3 && c.p.distinct > 1 && (((named(c.p, 'entity') && !named(c.p, 'shared')) || header === null) || c.structure === 'tracks');
   // One value in every row: the single object of the file when the header calls it an identifier, or a headerless file starts with it.
   const single = (c: Choice) => c.score >= 0.25 && c.p.distinct === 1 && c.p.nonEmpty.length === rows.length && (named(c.p, 'entity') || (header === null && c.p.index === 0));
   const entity = entities.find(eligible) ?? entities.find(single);
@@ -970,6 +1035,8 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
     let confidence = named(entity.p, 'entity') ? Math.min(0.95, entity.score + 0.2) : Math.min(0.6, entity.score + 0.1);
     // The name says identifier but the positions say otherwise, or there are no positions to ask: not sure.
     if (entity.structure === 'against' || entity.p.distinct === 1) confidence = Math.min(confidence, 0.5);
+    // A profile, dive, segment or trip id names a part of an object's track: not sure it is the object.
+    else if (named(entity.p, 'event')) confidence = Math.min(confidence, 0.6);
     else if (!coords) confidence = Math.min(confidence, 0.65);
     assign(entity.p, 'entity_id', close ? Math.min(confidence, 0.55) : confidence, entity.evidence);
     if (close) {

@@ -4,6 +4,8 @@
  * pickup_ goes with pickup_ and start_ with start_.
  */
 export type NameRole =
+  /** When the event happened (fix, observation, collection), said in so many words. */
+  | 'eventtime'
   | 'latitude'
   | 'longitude'
   | 'timestamp'
@@ -32,9 +34,9 @@ export interface NameInfo {
   group: '' | 'start' | 'end';
 }
 
-const LAT = new Set(['lat', 'latitude', 'latitud', 'latitudine', 'breitengrad', 'breite', 'latitude_wgs84', 'ycoord']);
-const LON = new Set(['lon', 'lng', 'long', 'longitude', 'longitud', 'longitudine', 'laengengrad', 'längengrad', 'lange', 'länge', 'xcoord']);
-const TIME = new Set(['time', 'timestamp', 'datetime', 'date', 'ts', 'epoch', 'zeitstempel', 'zeit', 'datum', 'data', 'fecha', 'hora', 'heure', 'horodatage', 'unix', 'utc', 'now', 'tst', 'starttime', 'stoptime', 'basedatetime', 'tns', 'tms', 'timestampms', 'time_ms', 'at', 'recorded', 'gpstime', 'fixtime', 'instant']);
+const LAT = new Set(['lat', 'latitude', 'latitud', 'latitudine', 'breitengrad', 'breite', 'latitude_wgs84', 'ycoord', 'breddegrad', 'breddgrad', 'leveysaste', 'szerokość', 'szerokosc', 'enlem', 'широта', 'latitudo', 'breedtegraad', 'breedte', 'šířka', 'sirka', 'φ', 'wgs84lat', 'lati']);
+const LON = new Set(['lon', 'lng', 'long', 'longitude', 'longitud', 'longitudine', 'laengengrad', 'längengrad', 'lange', 'länge', 'xcoord', 'lengdegrad', 'längdgrad', 'langdgrad', 'pituusaste', 'długość', 'dlugosc', 'boylam', 'долгота', 'lengtegraad', 'lengte', 'délka', 'delka', 'λ', 'wgs84lon', 'longi']);
+const TIME = new Set(['time', 'timestamp', 'datetime', 'date', 'ts', 'epoch', 'tidspunkt', 'dato', 'klokkeslett', 'aika', 'päivämäärä', 'czas', 'tarih', 'zaman', 'время', 'дата', 'tijd', 'datum_tijd', 'tijdstip', 'čas', 'orario', 'ora', 'zeitstempel', 'zeit', 'datum', 'data', 'fecha', 'hora', 'heure', 'horodatage', 'unix', 'utc', 'now', 'tst', 'starttime', 'stoptime', 'basedatetime', 'tns', 'tms', 'timestampms', 'time_ms', 'at', 'recorded', 'gpstime', 'fixtime', 'instant']);
 const ENTITY = new Set([
   'id', 'uid', 'uuid', 'guid', 'device', 'deviceid', 'vehicle', 'vehicleid', 'taxi', 'taxiid', 'car', 'bus', 'ship', 'vessel', 'boat', 'mmsi', 'icao24', 'icao', 'hex',
   'plate', 'kennzeichen', 'fahrzeug', 'ordem', 'user', 'userid', 'person', 'individual', 'animal', 'bird', 'tag', 'trackid', 'object', 'entity', 'entityid',
@@ -47,7 +49,7 @@ const SHARED = new Set(['line', 'route', 'linha', 'linea', 'ligne', 'vendor', 'b
   'location', 'city', 'street', 'zipcode', 'zip', 'postal', 'address', 'neighborhood', 'neighbourhood', 'town', 'municipality', 'region', 'timezone', 'recording', 'squawk', 'flight', 'quality',
   // categories: kinds of things, never one thing
   'species', 'genus', 'family', 'kind', 'sex', 'gender', 'age']);
-const EVENT = new Set(['event', 'trip', 'ride', 'journey', 'record', 'row', 'index', 'idx', 'seq', 'message', 'msg', 'checkin', 'fix', 'point', 'observation', 'venue', 'stopid', 'order', 'rental', 'case', 'sample', 'sampling', 'occurrence', 'catalog', 'callsign']);
+const EVENT = new Set(['event', 'trip', 'ride', 'journey', 'record', 'row', 'index', 'idx', 'seq', 'profile', 'segment', 'cast', 'dive', 'leg', 'burst', 'session', 'deployment', 'cycle', 'mission', 'run', 'transect', 'sequence', 'message', 'msg', 'checkin', 'fix', 'point', 'observation', 'venue', 'stopid', 'order', 'rental', 'case', 'sample', 'sampling', 'occurrence', 'catalog', 'callsign']);
 const ALT = new Set(['alt', 'altitude', 'elevation', 'ele', 'height', 'z', 'hoehe', 'höhe', 'altura', 'baroaltitude', 'geoaltitude', 'altbaro', 'altgeom']);
 const ANGLE = new Set(['heading', 'direction', 'course', 'cog', 'bearing', 'track', 'rot', 'azimuth', 'angle', 'yaw', 'hdg', 'richtung', 'kurs', 'rumbo', 'sog', 'speed', 'velocity', 'vertrate', 'gs', 'geschwindigkeit', 'velocidade', 'accuracy', 'hdop', 'vdop', 'pdop', 'delay', 'distance', 'fare']);
 const NOT_COORD = new Set([
@@ -56,9 +58,13 @@ const NOT_COORD = new Set([
   've', 'vn', 'vu', 'vf', 'vl', 'vx', 'vy', 'vz', 'ax', 'ay', 'az', 'eph', 'epv', 'dop', 'hdop', 'vdop', 'pdop', 'gdop', 'rms', 'snr', 'rssi', 'battery', 'voltage', 'volt',
   'count', 'roll', 'pitch', 'yaw', 'grade', 'slope', 'wind', 'humidity', 'visibility', 'brightness', 'scan', 'duration', 'sog', 'cog', 'rate', 'mag', 'magnitude', 'gap', 'dmin',
 ]);
-const RECORD_TIME = new Set(['updated', 'update', 'edited', 'modified', 'created', 'identified', 'interpreted', 'inserted', 'ingested', 'loaded', 'processed', 'server', 'servertime', 'imported', 'published', 'retrieved', 'scts', 'msg', 'received']);
+const RECORD_TIME = new Set(['updated', 'update', 'edited', 'modified', 'created', 'identified', 'interpreted', 'inserted', 'ingested', 'loaded', 'processed', 'server', 'servertime', 'imported', 'published', 'retrieved', 'scts', 'msg', 'received',
+  'transmit', 'transmitted', 'transmission', 'sent', 'send', 'submission', 'submitted', 'submit', 'upload', 'uploaded', 'download', 'downloaded', 'sync', 'synced', 'logged', 'receipt', 'arrived', 'delivered']);
+/** Words that name when the event itself happened (the fix, the observation), not when it was recorded. */
+const EVENT_TIME = new Set(['collected', 'collection', 'collect', 'fix', 'acquisition', 'acquired', 'observed', 'observation', 'gps', 'position', 'measured', 'measurement', 'sampled', 'sighting', 'event', 'capture', 'utc']);
 const STATIC = new Set(['home', 'depot', 'deploy', 'deployment', 'capture', 'release', 'nest', 'site', 'station', 'base', 'anchor', 'registered', 'office', 'origin']);
-const QUANTITY = new Set(['count', 'total', 'amount', 'sum', 'year', 'month', 'day', 'hour', 'minute', 'duration', 'size', 'age', 'passengers', 'sats', 'satellites', 'fare', 'price', 'mag', 'frame', 'frames', 'lane']);
+const QUANTITY = new Set(['count', 'total', 'amount', 'sum', 'year', 'month', 'day', 'hour', 'minute', 'second', 'yr', 'yy', 'yyyy', 'mon', 'mo', 'dd', 'dy', 'hh', 'hr', 'mn', 'min', 'ss', 'sec', 'doy', 'jday', 'julian', 'weekday', 'week',
+  'battery', 'level', 'percent', 'pct', 'voltage', 'volt', 'temp', 'temperature', 'pressure', 'humidity', 'signal', 'rssi', 'snr', 'quality', 'depth', 'speed', 'weight', 'mass', 'length', 'width', 'height', 'score', 'confidence', 'probability', 'accuracy', 'duration', 'size', 'age', 'passengers', 'sats', 'satellites', 'fare', 'price', 'mag', 'frame', 'frames', 'lane']);
 const ELAPSED = new Set(['secs', 'sec', 'seconds', 'elapsed', 'millisecond', 'milliseconds', 'ms', 's', 'relative', 'since', 'offset']);
 const PROJECTED = new Set(['easting', 'northing', 'east', 'north', 'utm', 'x', 'y', 'rechtswert', 'hochwert', 'ecef']);
 const START = new Set(['pickup', 'start', 'started', 'begin', 'origin', 'from', 'departure', 'src', 'orig', 'o']);
@@ -72,7 +78,7 @@ export function tokenize(name: string): string[] {
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
     .toLowerCase()
-    .split(/[^a-z0-9äöüß]+/)
+    .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
 }
 
@@ -98,6 +104,7 @@ export function readName(raw: string | null): NameInfo | null {
   if (tokens.some((t) => NOT_COORD.has(t) || /^(vel|acc|err|std|var|sigma)/.test(t) && t.length > 3 && !LAT.has(t) && !LON.has(t))) roles.add('notcoord');
   if (tokens.some((t) => RECORD_TIME.has(t)) || /^(last|date)(edited|updated|modified|identified|interpreted)/.test(joined)) roles.add('recordtime');
   if (tokens.some((t) => STATIC.has(t))) roles.add('static');
+  if (tokens.some((t) => EVENT_TIME.has(t))) roles.add('eventtime');
   if (tokens.some((t) => QUANTITY.has(t))) roles.add('quantity');
   if (tokens.some((t) => ELAPSED.has(t)) || /since(start|begin|boot)/.test(joined)) roles.add('elapsed');
   const group = tokens.some((t) => START.has(t)) || /^start/.test(joined) ? 'start' : tokens.some((t) => END.has(t)) || /^(stop|end)/.test(joined) ? 'end' : '';

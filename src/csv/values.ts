@@ -40,6 +40,7 @@ export const DATETIME_FORMATS: { re: RegExp; label: string }[] = [
   { re: /^\d{1,2}:\d{2}:\d{2}(?:\.\d+)? \d{1,2}-[A-Za-z]{3}-\d{4}$/, label: 'hh:mm:ss dd-Mon-yyyy' },
   { re: /^\d{1,2}[- ][A-Za-z]{3}[- ]\d{4}[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/, label: 'dd-Mon-yyyy hh:mm:ss' },
   { re: /^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} (?:[A-Z]{3,4}|GMT[+-]\d{2}:?\d{2}) \d{4}$/, label: 'Java Date.toString date-time' },
+  { re: /^\/Date\(-?\d{1,15}(?:[+-]\d{4})?\)\/$/, label: 'Microsoft JSON date (epoch milliseconds inside /Date(...)/)' },
 ];
 const DATE_RE = /^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}\/\d{1,2}\/\d{1,2})$/;
 const TIME_RE = /^\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$/;

@@ -132,6 +132,11 @@ describe('hostile input gets a clear error', () => {
     ['a quote storm', '"'.repeat(1_000_000), /single column/],
     ['empty input', '', /has no rows/],
     ['NUL bytes', '\0'.repeat(70_000), /does not look like text/],
+    [
+      'a fixed-width table with empty cells',
+      ['STATION  DATE        LAT      LON      TEMP', 'A1       2023-06-14  48.8500  2.3500   12.1', 'A1       2023-06-14  48.8510           12.3', 'B2                   48.8600  2.3600', 'B2       2023-06-15           2.3610   11.0', 'C3       2023-06-15  48.8700'].join('\n'),
+      /fixed-width text table/,
+    ],
   ];
   it.each(cases)('%s', (_name, text, message) => {
     // A hang would be a call that never ends: the test's own timeout catches it; speed is in the bench.
