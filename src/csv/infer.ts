@@ -387,6 +387,20 @@ interface TimeChoice extends Choice {
   label?: string;
 }
 
+/** For dd/mm or mm/dd date-times: which, when a value says so (a first number over 12 is a day). */
+function dayMonthOrder(values: string[]): string | null {
+  let dayFirst = false;
+  let monthFirst = false;
+  for (const v of values.slice(0, 1000)) {
+    const m = /^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b/.exec(v);
+    if (!m) continue;
+    if (+m[1]! > 12) dayFirst = true;
+    if (+m[2]! > 12) monthFirst = true;
+  }
+  if (dayFirst === monthFirst) return null;
+  return dayFirst ? 'day first: a first number is over 12' : 'month first: a second number is over 12';
+}
+
 /** Share of consecutive values that do not decrease: a file in time order. */
 function ascending(p: Profile): number {
   let up = 0;
@@ -449,7 +463,8 @@ function timeScore(p: Profile, rows: number): TimeChoice | null {
       c = { p, score: 0.45, evidence, kind: 'ole' };
     }
   } else if (p.type === 'datetime') {
-    evidence.push(`${datetimeLabel(p.nonEmpty[0]!)} values`);
+    const order = dayMonthOrder(p.nonEmpty);
+    evidence.push(`${datetimeLabel(p.nonEmpty[0]!)} values${order ? ` (${order})` : ''}`);
     c = { p, score: 0.6, evidence, kind: 'datetime', zoneless: !p.nonEmpty.every((v) => ZONE_RE.test(v) || !/\d:\d/.test(v)) };
     if (c.zoneless) evidence.push('no time zone in the values: local times unless the source says UTC');
   } else if (p.type === 'date') {
@@ -609,7 +624,7 @@ function entityScore(p: Profile, rows: number, layout: Layout): Choice | null {
   }
   if (named(p, 'event') && unique) score -= 0.2;
   else if (named(p, 'event') && named(p, 'entity')) {
-    score -= 0.1;
+    score -= 0.15;
     evidence.push(`header "${p.name}" names a trip, journey or event: a part of an object's track`);
   }
   if (p.type === 'uuid' || p.type === 'hexid') {
