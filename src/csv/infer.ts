@@ -635,7 +635,7 @@ function entityScore(p: Profile, rows: number, layout: Layout): Choice | null {
     score += 0.1;
     evidence.push('whole-number identifiers');
   } else {
-    if (p.nonEmpty.filter((v) => HEMISPHERE_RE.test(v)).length >= 0.9 * n) return null; // 28.0N: coordinates
+    if (p.nonEmpty.filter((v) => v.length < 40 && HEMISPHERE_RE.test(v) && HAS_HEMISPHERE.test(v)).length >= 0.9 * n) return null; // 28.0N: coordinates
     const wordy = p.nonEmpty.filter((v) => (v.match(/[A-Za-z]{2,}/g) ?? []).length >= 2 && !/\d/.test(v)).length / n;
     if (wordy > 0.5) {
       score -= 0.2;
@@ -699,7 +699,9 @@ function entityScore(p: Profile, rows: number, layout: Layout): Choice | null {
 
 const STARTS_LIKE_DATA = /^[+-]?\d/;
 const BOOLEAN_LIKE = new Set(['yes', 'no', 'y', 'n', 'true', 'false', 't', 'f', 'ja', 'nein', 'oui', 'non', 'si', 'sí', 'on', 'off']);
-const HEMISPHERE_RE = /^\s*\d{1,3}(?:\.\d+)?\s*[NSEW]$/i;
+/** 28.0N, 094.8W, 1416E; also degrees-minutes-seconds (48°51'24.1"N, N 48° 51.4', 48 51 24 N). */
+const HEMISPHERE_RE = /^\s*(?:[NSEW]\s+)?\d{1,5}(?:\.\d+)?(?:\s*[°º:d ]\s*\d{1,2}(?:\.\d+)?(?:\s*['′m: ]\s*\d{1,2}(?:\.\d+)?\s*(?:["″s]|'')?)?\s*['′]?)?\s*[NSEW]?\s*$/i;
+const HAS_HEMISPHERE = /[NSEW]/i;
 
 /** How many rows under the header are units or a second header (text where the rows below hold numbers or dates): 0 to 2. */
 function unitsRows(rows: string[][]): number {
@@ -931,7 +933,7 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
   } else {
     const combined = profiles.find((p) => p.type === 'point' || p.type === 'pair');
     // 28.0N, 094.8W, 1416E: degrees (or tenths) with a hemisphere letter instead of a sign.
-    const hemi = profiles.filter((p) => p.type === 'string' && p.nonEmpty.length > 0 && p.nonEmpty.filter((v) => HEMISPHERE_RE.test(v)).length >= shareFloor(p.nonEmpty.length) * p.nonEmpty.length);
+    const hemi = profiles.filter((p) => p.type === 'string' && p.nonEmpty.length > 0 && p.nonEmpty.filter((v) => v.length < 40 && HEMISPHERE_RE.test(v) && HAS_HEMISPHERE.test(v)).length >= shareFloor(p.nonEmpty.length) * p.nonEmpty.length);
     const projected = profiles.filter((p) => isNumeric(p) && (named(p, 'projected') || named(p, 'latitude') || named(p, 'longitude')) && within(p, 180) < 0.5);
     if (combined) {
       explain.longitude = explain.latitude = `Column ${combined.index}${combined.name ? ` ("${combined.name}")` : ''} holds both coordinates in one value (${combined.type === 'point' ? 'WKT POINT(lon lat)' : '"lat,lon"'}, e.g. ${combined.nonEmpty[0]}); the platform needs longitude and latitude in columns of their own: split it before importing.`;

@@ -105,6 +105,13 @@ describe('traps', () => {
     expect(r.warnings.join('\n')).toMatch(/projected coordinates .* reproject/);
   });
 
+  it('explains degrees-minutes-seconds and hemisphere letters instead of mapping them', () => {
+    const csv = 'boat,time,lat,lon\n' + Array.from({ length: 12 }, (_, i) => `B${i % 3},2023-06-14T07:${10 + i}:00Z,48°51'${10 + i}.2"N,2°21'0${i % 10}.5"W`).join('\n');
+    const r = inferCsvFormat(sampleFromText(csv));
+    expect(r.missing).toEqual(expect.arrayContaining(['longitude', 'latitude']));
+    expect(r.warnings.join('\n')).toMatch(/hemisphere letter instead of a sign .*signed decimal degrees/);
+  });
+
   it('explains a WKT column', () => {
     const csv = 'id,time,geom\n' + Array.from({ length: 10 }, (_, i) => `a,${1700000000000 + i},"POINT(2.35 48.8${i})"`).join('\n');
     expect(inferCsvFormat(sampleFromText(csv)).warnings.join('\n')).toMatch(/holds both coordinates in one value \(WKT POINT/);
