@@ -6,7 +6,8 @@
 // - peak RSS of a process preparing 8 such files in parallel (target: <= 300 MB);
 // - bytes read from S3 per source byte (byte-counting proxy; target: 1).
 // Sizes: BENCH_PREP_ROWS (1,000,000; --quick 200,000). BENCH_PREP_PROFILE=<dir>: CPU profiles of the
-// preparing processes (node --cpu-prof). Results are merged into bench/results.json.
+// preparing processes (node --cpu-prof). BENCH_PREP_BIG_MB=1024: also one object of that many MB of CSV
+// (opt-in: minutes), to show that per-object memory does not grow with the object's size. Results are merged into bench/results.json.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -84,7 +85,8 @@ import { compileRecipe, parseRecipe, recipeHash } from '${root}/dist/prepare/rec
 import { PrepareJob } from '${root}/dist/prepare/job.js';
 const [bucket, prefix, glob, targetPrefix, parallel] = process.argv.slice(1);
 let peak = 0;
-const sample = () => { peak = Math.max(peak, process.memoryUsage().rss); };
+let at = null;
+const sample = () => { const m = process.memoryUsage(); if (m.rss > peak) { peak = m.rss; at = m; } };
 const timer = setInterval(sample, 20);
 const recipe = parseRecipe(JSON.parse(process.env.RECIPE)).recipe;
 const client = await makeS3Client({ endpoint: process.env.AWS_ENDPOINT_URL_S3 });
@@ -97,7 +99,7 @@ await job.done;
 const ms = performance.now() - t0;
 sample();
 clearInterval(timer);
-process.stdout.write(JSON.stringify({ ms, peak, status: job.status, counts: job.counts, errors: job.errors }) + '\\n');
+process.stdout.write(JSON.stringify({ ms, peak, at, status: job.status, counts: job.counts, errors: job.errors }) + '\\n');
 `;
 
 function runChild(env, args) {
@@ -169,7 +171,22 @@ try {
   t = performance.now();
   const many = await runChild(env, ['bench', 'many/', '*.csv.gz', 'out-many/', String(PARALLEL)]);
   results.prepare.parallel8 = { ms: Math.round(many.ms), peakRssMB: Math.round(many.peak / 2 ** 20), rowsPerS: Math.round((ROWS * PARALLEL) / (many.ms / 1000)), status: many.status };
-  out(`  8 files in parallel: ${(many.ms / 1000).toFixed(1)} s, peak RSS ${results.prepare.parallel8.peakRssMB} MB (target <= 300 MB), ${results.prepare.parallel8.rowsPerS.toLocaleString('en')} rows/s`);
+  const mb = (n) => Math.round(n / 2 ** 20);
+  results.prepare.parallel8.atPeakMB = { heapUsed: mb(many.at.heapUsed), heapTotal: mb(many.at.heapTotal), external: mb(many.at.external), arrayBuffers: mb(many.at.arrayBuffers) };
+  out(`  8 files in parallel: ${(many.ms / 1000).toFixed(1)} s, peak RSS ${results.prepare.parallel8.peakRssMB} MB (target <= 300 MB; main thread at the peak: heap ${mb(many.at.heapUsed)}/${mb(many.at.heapTotal)} MB, buffers ${mb(many.at.arrayBuffers)} MB), ${results.prepare.parallel8.rowsPerS.toLocaleString('en')} rows/s`);
+  // 4. opt-in: one object of BENCH_PREP_BIG_MB MB of CSV (e.g. 1024): per-object memory must not grow with the size.
+  const bigMB = Number(process.env.BENCH_PREP_BIG_MB ?? 0);
+  if (bigMB > 0) {
+    const bigRows = Math.ceil((bigMB * 1e6) / (csvBytes / ROWS));
+    const bigFile = path.join(tmp, 'big.csv.gz');
+    await makeFile(bigFile, bigRows);
+    await s3.bucket('bigbench');
+    await s3.put('bigbench', 'big/ais.csv.gz', fs.readFileSync(bigFile));
+    fs.rmSync(bigFile);
+    const big = await runChild(env, ['bigbench', 'big/', '*.csv.gz', 'out-big/', '1']);
+    results.prepare.bigObject = { csvMB: bigMB, rows: bigRows, ms: Math.round(big.ms), peakRssMB: Math.round(big.peak / 2 ** 20), oneMillionRowPeakRssMB: Math.round(ours.peak / 2 ** 20), status: big.status };
+    out(`  one object of ${bigMB} MB of CSV (${bigRows.toLocaleString('en')} rows): ${(big.ms / 1000).toFixed(1)} s, peak RSS ${results.prepare.bigObject.peakRssMB} MB (the ${ROWS.toLocaleString('en')}-row object: ${results.prepare.bigObject.oneMillionRowPeakRssMB} MB)`);
+  }
   client.destroy();
 } finally {
   await s3.close();

@@ -10,7 +10,7 @@ import { log } from '../log.js';
 import { Cancelled, convertStream, type ConvertStats } from './convert.js';
 import { fileFormatOf, type CompiledRecipe, type Recipe, type RejectCause } from './recipe.js';
 import { ConvertPool, cores } from './pool.js';
-import { outputPipe, SourceChanged, type SourceObject, type SourceStore, type TargetStore } from './stores.js';
+import { outputPipe, SourceChanged, type OutputMeta, type SourceObject, type SourceStore, type TargetStore } from './stores.js';
 
 export const MANIFEST_NAME = '_dfi-manifest.json';
 export const OUTPUT_GLOB = '**/*.csv';
@@ -73,6 +73,11 @@ export function putBatchHint(prep: Pick<Preparation, 'recipe' | 'target'>, sandb
   };
 }
 
+/** Whether an output is complete for this source object and recipe (a URL's ETag is not known before reading: never). */
+function isDone(meta: OutputMeta | null, obj: SourceObject, recipeHash: string): boolean {
+  return meta !== null && obj.etag !== '' && meta.sourceEtag === obj.etag && meta.recipeHash === recipeHash && meta.sourceKey === obj.key;
+}
+
 const cap = (v: string) => (v.length > 60 ? `${v.slice(0, 60)}…` : v);
 
 export interface DryRunReport {
@@ -100,7 +105,7 @@ export async function dryRunPreparation(p: Preparation, opts: { rows: number; fi
   let outPerDecoded = 0;
   for (const obj of p.objects.slice(0, opts.files)) {
     let consumed = 0;
-    const stream = await p.source.open(obj);
+    const stream = await p.source.open(obj, opts.signal);
     const stats = await convertStream(stream, p.compiled, {
       write: () => undefined,
       maxRows: opts.rows,
@@ -122,7 +127,7 @@ export async function dryRunPreparation(p: Preparation, opts: { rows: number; fi
   for (const obj of p.objects.slice(0, 20)) {
     const key = outputKey(p, obj.key);
     const meta = await p.target.head(key);
-    report.outputs.push({ source: obj.key, output: key, state: !meta ? 'new' : meta.sourceEtag === obj.etag && meta.recipeHash === p.recipeHash && meta.sourceKey === obj.key ? 'done' : 'stale' });
+    report.outputs.push({ source: obj.key, output: key, state: !meta ? 'new' : isDone(meta, obj, p.recipeHash) ? 'done' : 'stale' });
   }
   const decoded = report.files.bytes * decodedPerStored;
   if (report.files.bytes > 0) {
@@ -149,14 +154,18 @@ function merge(into: { written: number; skipped?: number; rejected: Partial<Reco
 
 export type JobStatus = 'running' | 'finished' | 'finished_with_errors' | 'failed' | 'cancelled';
 
-export interface ManifestEntry {
-  sourceKey: string;
-  sourceEtag: string;
-  recipeHash: string;
+/** Rows read, written, and left out by cause: what a file and a job count. */
+export interface RowCounts {
   rows: number;
   written: number;
   rejected: Partial<Record<RejectCause, number>>;
   dropped: Record<string, number>;
+}
+
+export interface ManifestEntry extends RowCounts {
+  sourceKey: string;
+  sourceEtag: string;
+  recipeHash: string;
   bytesIn: number;
   bytesOut: number;
   finishedAt: string;
@@ -173,12 +182,8 @@ export interface Manifest {
   outputs: Record<string, ManifestEntry>;
 }
 
-export interface JobCounts {
+export interface JobCounts extends RowCounts {
   files: { total: number; done: number; skipped: number; failed: number; running: number };
-  rows: number;
-  written: number;
-  rejected: Partial<Record<RejectCause, number>>;
-  dropped: Record<string, number>;
   bytesRead: number;
   bytesWritten: number;
   sourceBytes: number;
@@ -218,16 +223,7 @@ export class PrepareJob {
       bytesWritten: 0,
       sourceBytes: prep.objects.reduce((a, o) => a + o.size, 0),
     };
-    this.#manifest = {
-      kind: 'dfi-prepared',
-      version: 1,
-      source: prep.source.where,
-      recipeHash: prep.recipeHash,
-      recipe: prep.recipe,
-      file_format: fileFormat,
-      updatedAt: new Date().toISOString(),
-      outputs: previous?.outputs ?? {},
-    };
+    this.#manifest = newManifest(prep, fileFormat, previous);
     this.done = this.#run();
   }
 
@@ -302,7 +298,7 @@ export class PrepareJob {
     const key = outputKey(p, first.key);
     let obj = first;
     const meta = await p.target.head(key).catch(() => null);
-    if (meta && meta.sourceEtag === obj.etag && meta.recipeHash === p.recipeHash && meta.sourceKey === obj.key) {
+    if (isDone(meta, obj, p.recipeHash)) {
       this.counts.files.skipped++;
       const e = this.#manifest.outputs[key];
       if (e) {
@@ -358,8 +354,11 @@ export class PrepareJob {
   async #convertOne(obj: SourceObject, key: string): Promise<ConvertStats> {
     const p = this.prep;
     const out = outputPipe();
-    const source = await p.source.open(obj);
-    const writing = p.target.write(key, out.stream, { sourceKey: obj.key, sourceEtag: obj.etag, recipeHash: p.recipeHash }, this.#abort.signal);
+    const source = await p.source.open(obj, this.#abort.signal);
+    // Part buffers: three (two parts in flight) when one or two files go at once; one per file when more
+    // do (the files take turns on the network): 8 files in flight hold 8 x 5 MiB, whatever their size.
+    const buffers = Math.min(this.parallel, p.objects.length) <= 2 ? 3 : 1;
+    const writing = p.target.write(key, out.stream, { sourceKey: obj.key, sourceEtag: obj.etag, recipeHash: p.recipeHash }, this.#abort.signal, buffers);
     // If the write fails first (access denied, network), stop converting.
     let writeError: unknown;
     writing.catch((err: unknown) => {
@@ -404,6 +403,20 @@ export class PrepareJob {
     });
     await this.#manifestWrite;
   }
+}
+
+/** The manifest of a preparation: this source and recipe, with the outputs an earlier run finished. */
+export function newManifest(prep: Pick<Preparation, 'source' | 'recipe' | 'recipeHash'>, fileFormat: Record<string, number>, previous: Manifest | null): Manifest {
+  return {
+    kind: 'dfi-prepared',
+    version: 1,
+    source: prep.source.where,
+    recipeHash: prep.recipeHash,
+    recipe: prep.recipe,
+    file_format: fileFormat,
+    updatedAt: new Date().toISOString(),
+    outputs: previous?.outputs ?? {},
+  };
 }
 
 export async function readManifest(target: TargetStore): Promise<Manifest | null> {

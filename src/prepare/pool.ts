@@ -61,7 +61,7 @@ export class ConvertPool {
     if (this.#slots.length < this.size) {
       // Small heaps: a worker holds a few 256 KiB chunks per file; its garbage is short-lived.
       const worker = new Worker(this.script, {
-        resourceLimits: { maxOldGenerationSizeMb: 96 },
+        resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 },
         // Not the parent's --input-type or --eval: they are not for a script.
         execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b|^-[ep]$/.test(a)),
       });

@@ -2,8 +2,8 @@
  * Where prepare_files reads and writes: S3 (the person's own credentials), a folder standing in for
  * a bucket (the sandbox's bucket folder), or a local folder / URLs as sources.
  *
- * Writes are all-or-nothing: S3 objects go up with lib-storage (a multipart upload becomes visible
- * only when completed, and is aborted on any error); folder files are written under a hidden
+ * Writes are all-or-nothing: S3 objects go up as multipart uploads from a few reused 5 MiB part buffers
+ * (uploadInParts: visible only when completed, aborted on any error); folder files are written under a hidden
  * temporary name and renamed. Each output carries the source's key, ETag and the recipe's hash.
  */
 import fs from 'node:fs';
@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UserFacingError, describeError } from '../errors.js';
 import { globMatcher } from '../aws/glob.js';
+import { displayUrl } from '../net/display-url.js';
 import { walk } from '../sandbox/sources.js';
 
 export interface SourceObject {
@@ -28,8 +29,8 @@ export interface SourceStore {
   /** `s3://bucket/prefix`, a folder, or "N URLs". */
   where: string;
   list(limit: number): Promise<{ objects: SourceObject[]; truncated: boolean }>;
-  /** Opens an object; rejects with code `source_changed` when its ETag is no longer `etag`. */
-  open(obj: SourceObject): Promise<Readable>;
+  /** Opens an object; rejects with code `source_changed` when its ETag is no longer `etag`. `signal` closes a URL's connection. */
+  open(obj: SourceObject, signal?: AbortSignal): Promise<Readable>;
   /** The object's current ETag (after a change was detected). */
   current(obj: SourceObject): Promise<SourceObject | null>;
 }
@@ -48,8 +49,11 @@ export interface TargetStore {
   prefix: string;
   /** What a finished output records, or null when there is none (or it is not complete). */
   head(key: string): Promise<OutputMeta | null>;
-  /** Writes the stream under `key`, all or nothing. Resolves with the bytes written. */
-  write(key: string, body: Readable, meta: OutputMeta, signal?: AbortSignal): Promise<void>;
+  /**
+   * Writes the stream under `key`, all or nothing. `buffers`: 5 MiB part buffers this object may
+   * hold (1: upload a part, then fill the same buffer again; 2 or more: parts go up while the next fills).
+   */
+  write(key: string, body: Readable, meta: OutputMeta, signal?: AbortSignal, buffers?: number): Promise<void>;
   putText(key: string, text: string): Promise<void>;
   getText(key: string): Promise<string | null>;
   close(): void;
@@ -116,31 +120,12 @@ export async function s3Target(client: S3Client, bucket: string, prefix: string)
         throw s3Error(err, `reading s3://${bucket}/${key}`, bucket);
       }
     },
-    async write(key, body, meta, signal) {
-      const { Upload } = await import('@aws-sdk/lib-storage');
-      const upload = new Upload({
-        client,
-        // 5 MiB parts (S3's minimum), two in flight: at most ~10 MiB buffered per object.
-        partSize: 5 * 1024 * 1024,
-        queueSize: 2,
-        leavePartsOnError: false,
-        params: {
-          Bucket: bucket,
-          Key: key,
-          Body: body,
-          ContentType: 'text/csv',
-          Metadata: { [META.key]: encodeURIComponent(meta.sourceKey), [META.etag]: meta.sourceEtag, [META.recipe]: meta.recipeHash },
-        },
-      });
-      const abort = () => void upload.abort().catch(() => undefined);
-      signal?.addEventListener('abort', abort, { once: true });
+    async write(key, body, meta, signal, buffers = 2) {
       try {
-        await upload.done();
+        await uploadInParts(client, sdk, { Bucket: bucket, Key: key, ContentType: 'text/csv', Metadata: { [META.key]: encodeURIComponent(meta.sourceKey), [META.etag]: meta.sourceEtag, [META.recipe]: meta.recipeHash } }, body, buffers, signal);
       } catch (err) {
         if (err instanceof UserFacingError) throw err;
         throw s3Error(err, `writing s3://${bucket}/${key}`, bucket);
-      } finally {
-        signal?.removeEventListener('abort', abort);
       }
     },
     async putText(key, text) {
@@ -160,6 +145,108 @@ export async function s3Target(client: S3Client, bucket: string, prefix: string)
     },
     close: () => client.destroy(),
   };
+}
+
+/** S3's smallest part (all but the last). */
+export const PART_BYTES = 5 * 1024 * 1024;
+
+type Sdk = Awaited<ReturnType<(typeof import('../aws/s3.js'))['loadSdk']>>;
+
+/**
+ * A multipart upload from a stream with a fixed memory: `buffers` part buffers of 5 MiB, reused
+ * (the bytes are copied once into a part, never concatenated), at most `buffers - 1` parts in
+ * flight while one fills (with 1: the stream waits while its part goes up). An object under 5 MiB
+ * is one PutObject. The upload becomes visible only when completed; on any error or abort it is
+ * aborted, so nothing half-written is ever listed.
+ */
+async function uploadInParts(
+  client: S3Client,
+  sdk: Sdk,
+  params: { Bucket: string; Key: string; ContentType: string; Metadata: Record<string, string> },
+  body: Readable,
+  buffers: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const where = { Bucket: params.Bucket, Key: params.Key };
+  const free: Buffer[] = [];
+  let part: Buffer | null = null;
+  let fill = 0;
+  let uploadId: string | undefined;
+  let next = 1;
+  let allocated = 0;
+  const done: { PartNumber: number; ETag?: string; ChecksumCRC32?: string; ChecksumCRC32C?: string; ChecksumCRC64NVME?: string; ChecksumSHA1?: string; ChecksumSHA256?: string }[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failed: unknown;
+  const opts = signal ? { abortSignal: signal } : undefined;
+  const takeBuffer = async (): Promise<Buffer> => {
+    for (;;) {
+      if (failed) throw failed;
+      const b = free.pop();
+      if (b) return b;
+      if (allocated < Math.max(1, buffers)) {
+        allocated++;
+        return Buffer.allocUnsafe(PART_BYTES);
+      }
+      await Promise.race(inFlight);
+    }
+  };
+  const send = async (buf: Buffer, length: number) => {
+    uploadId ??= (await client.send(new sdk.CreateMultipartUploadCommand({ ...params }), opts)).UploadId;
+    const n = next++;
+    const p = (async () => {
+      try {
+        const r = await client.send(new sdk.UploadPartCommand({ ...where, UploadId: uploadId, PartNumber: n, Body: buf.subarray(0, length), ContentLength: length }), opts);
+        done.push({
+          PartNumber: n,
+          ...(r.ETag ? { ETag: r.ETag } : {}),
+          ...(r.ChecksumCRC32 ? { ChecksumCRC32: r.ChecksumCRC32 } : {}),
+          ...(r.ChecksumCRC32C ? { ChecksumCRC32C: r.ChecksumCRC32C } : {}),
+          ...(r.ChecksumCRC64NVME ? { ChecksumCRC64NVME: r.ChecksumCRC64NVME } : {}),
+          ...(r.ChecksumSHA1 ? { ChecksumSHA1: r.ChecksumSHA1 } : {}),
+          ...(r.ChecksumSHA256 ? { ChecksumSHA256: r.ChecksumSHA256 } : {}),
+        });
+        free.push(buf);
+      } catch (err) {
+        failed ??= err;
+      }
+    })();
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  };
+  try {
+    for await (const chunk of body) {
+      const c = chunk as Buffer;
+      let at = 0;
+      while (at < c.length) {
+        part ??= await takeBuffer();
+        const n = Math.min(c.length - at, PART_BYTES - fill);
+        c.copy(part, fill, at, at + n);
+        fill += n;
+        at += n;
+        if (fill === PART_BYTES) {
+          await send(part, fill);
+          part = null;
+          fill = 0;
+        }
+      }
+      if (failed) throw failed;
+    }
+    if (uploadId === undefined) {
+      // Under one part: a plain PutObject.
+      await client.send(new sdk.PutObjectCommand({ ...params, Body: part ? part.subarray(0, fill) : Buffer.alloc(0), ContentLength: fill }), opts);
+      return;
+    }
+    if (fill > 0 && part) await send(part, fill);
+    await Promise.all(inFlight);
+    if (failed) throw failed;
+    done.sort((a, b) => a.PartNumber - b.PartNumber);
+    await client.send(new sdk.CompleteMultipartUploadCommand({ ...where, UploadId: uploadId, MultipartUpload: { Parts: done } }), opts);
+  } catch (err) {
+    await Promise.allSettled(inFlight);
+    if (uploadId) await client.send(new sdk.AbortMultipartUploadCommand({ ...where, UploadId: uploadId })).catch(() => undefined);
+    body.destroy();
+    throw err;
+  }
 }
 
 // ---- folders -------------------------------------------------------------------------------
@@ -258,25 +345,29 @@ export function folderTarget(root: string, bucket: string, prefix: string): Targ
 
 // ---- URLs ----------------------------------------------------------------------------------
 
-/** URL sources: each read once with a plain GET. ETag: the server's ETag, or Last-Modified and length. */
-export function urlSource(urls: string[], open: (url: string) => Promise<{ body: Readable; etag: string; size: number }>): SourceStore {
-  const display = (u: string) => {
-    try {
-      const x = new URL(u);
-      return `${x.origin}${x.pathname}`;
-    } catch {
-      return '(invalid URL)';
-    }
-  };
-  const byKey = new Map(urls.map((u) => [display(u), u]));
+/**
+ * URL sources: each read once with the one guarded GET (src/net/guarded-get.ts: address policy,
+ * proxies, redirects), with the caller's signal (the dry run's call, or the job's cancel). Their
+ * sizes and ETags are not known before reading, so a re-run converts them again.
+ */
+export function urlSource(urls: string[], opts: { allowPrivate: boolean }): SourceStore {
+  const byKey = new Map(urls.map((u) => [displayUrl(u), u]));
   return {
-    where: `${urls.length} URL(s)`,
+    where: `${byKey.size} URL(s)`,
     async list(limit) {
       return { objects: [...byKey.keys()].slice(0, limit).map((key) => ({ key, size: 0, etag: '' })), truncated: byKey.size > limit };
     },
-    async open(obj) {
-      const { body } = await open(byKey.get(obj.key)!);
-      return body;
+    async open(obj, signal) {
+      const { guardedGet } = await import('../net/guarded-get.js');
+      const res = await guardedGet(byKey.get(obj.key)!, { allowPrivate: opts.allowPrivate, headers: { 'accept-encoding': 'identity' }, timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+      if (res.statusCode !== 200) {
+        await res.body.dump().catch(() => undefined);
+        throw new UserFacingError('fetch_error', `${obj.key} answered HTTP ${res.statusCode}.`, {
+          status: res.statusCode,
+          hint: res.statusCode === 403 ? 'A presigned URL may have expired: make a new one.' : 'Check the URL.',
+        });
+      }
+      return res.body;
     },
     async current(obj) {
       return obj;

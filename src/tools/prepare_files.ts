@@ -3,7 +3,7 @@ import { parseS3Location, unsafeS3Location } from '../rules/s3.js';
 import { invalidInput, UserFacingError } from '../errors.js';
 import { resolveAllowedFolder } from '../fs/allowed-file.js';
 import { compileRecipe, fileFormatOf, parseRecipe, recipeHash, RecipeError } from '../prepare/recipe.js';
-import { dryRunPreparation, MAX_FILES, PrepareJob, putBatchHint, readManifest, registerJob, targetOverlap, type Preparation } from '../prepare/job.js';
+import { dryRunPreparation, MANIFEST_NAME, MAX_FILES, newManifest, PrepareJob, putBatchHint, readManifest, registerJob, targetOverlap, type Preparation } from '../prepare/job.js';
 import { athenaPlan, ATHENA_THRESHOLD_BYTES } from '../prepare/athena.js';
 import type { SourceStore, TargetStore } from '../prepare/stores.js';
 import { defineTool, nextStepsSchema, type ToolContext } from './tool.js';
@@ -29,10 +29,11 @@ export const prepareInput = z
           .object({ folder: z.string().min(1).max(4096), glob: z.string().min(1).max(512) })
           .strict()
           .optional()
-          .describe('a local folder within the allowed roots'),
+          .describe('a local folder within the allowed roots: {"folder": "/data/ais", "glob": "*.csv.gz"}'),
+        urls: z.array(z.string().min(1).max(4096)).min(1).max(1000).optional().describe('http(s) URLs, each read once'),
       })
       .strict()
-      .refine((s) => [s.s3, s.path].filter((x) => x !== undefined).length === 1, { message: 'give exactly one of source.s3 and source.path' }),
+      .refine((s) => [s.s3, s.path, s.urls].filter((x) => x !== undefined).length === 1, { message: 'give exactly one of source.s3, source.path and source.urls' }),
     recipe: z.record(z.string(), z.unknown()).describe('the recipe (see infer_csv_format, which proposes one)'),
     target: z
       .string()
@@ -42,12 +43,20 @@ export const prepareInput = z
     dry_run: z.boolean().default(true).describe('true: convert the first rows, write nothing; false: the real run (needs confirmation)'),
     rows: z.number().int().min(1).max(10_000).default(200).describe('dry run: rows per file checked'),
     parallel: z.number().int().min(1).max(8).default(4).describe('objects converted at once'),
+    max_reject_share: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .default(0.1)
+      .describe('dry run: the share of checked rows that may be rejected (counted by cause, never written) and still get a confirmation; default 0.1'),
     profile: z.string().min(1).max(128).optional().describe('AWS profile for the target'),
     confirmation: z.string().optional().describe("with dry_run false: the dry run's confirmation.token"),
   })
   .strict();
 
 type Args = z.infer<typeof prepareInput>;
+
+const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
 /** The sandbox without an S3 endpoint keeps its buckets in a folder: read and write there. */
 function bucketFolder(ctx: ToolContext): string | null {
@@ -78,7 +87,7 @@ async function plan(args: Args, ctx: ToolContext): Promise<{ prep: Preparation; 
   const warnings: string[] = [];
   const folder = bucketFolder(ctx);
   const { makeS3Client } = await import('../aws/s3.js');
-  const { folderSource, folderTarget, s3Source, s3Target } = await import('../prepare/stores.js');
+  const { folderSource, folderTarget, s3Source, s3Target, urlSource } = await import('../prepare/stores.js');
   let source: SourceStore;
   let sourcePrefix = '';
   let target: { bucket: string; prefix: string };
@@ -101,6 +110,13 @@ async function plan(args: Args, ctx: ToolContext): Promise<{ prep: Preparation; 
       throw invalidInput(`refused before writing anything: ${overlap}.`, 'Give a target outside the source, e.g. s3://<bucket>/dfi-prepared/<prefix>/ or another bucket.');
     }
     sourceDesc = { s3: { bucket: loc.bucket, prefix: sourcePrefix, glob: s.glob } };
+  } else if (args.source.urls) {
+    const { parseUrl } = await import('../net/guarded-get.js');
+    for (const u of args.source.urls) parseUrl(u);
+    source = urlSource(args.source.urls, { allowPrivate: ctx.config.allowPrivateUrls });
+    if (!args.target) throw invalidInput('a URL source needs a target.', 'Give target as s3://bucket/prefix/ (in the sandbox: any bucket name; it is a folder of the sandbox).');
+    target = parseTarget(args.target);
+    sourceDesc = { urls: (await source.list(MAX_FILES)).objects.map((o) => o.key) };
   } else {
     const p = args.source.path!;
     const dir = await resolveAllowedFolder(p.folder, await ctx.sampleRoots());
@@ -155,21 +171,30 @@ export const prepareFiles = defineTool({
       if (args.confirmation) warnings.push('confirmation is only used with dry_run false; it was ignored.');
       const report = await dryRunPreparation(prep, { rows: args.rows, files: 2, parallel: args.parallel, signal: ctx.signal });
       const rejected = Object.values(report.rows.rejected).reduce((a, b) => a + (b ?? 0), 0);
-      const fits = report.rows.written > 0 && rejected <= report.rows.checked * 0.1;
+      const share = report.rows.checked > 0 ? rejected / report.rows.checked : 0;
+      const fits = report.rows.written > 0 && share <= args.max_reject_share;
+      const causes = Object.entries(report.rows.rejected)
+        .map(([c, n]) => `${n} ${c}`)
+        .join(', ');
       const nextSteps: string[] = [];
       let confirmation: { token: string; expiresAt: string } | undefined;
       if (fits) {
         confirmation = ctx.confirmations.issue(gateKey, `${report.rows.written} of ${report.rows.checked} rows converted`);
         nextSteps.push(
-          `The recipe fits: ${report.rows.written} of ${report.rows.checked} rows checked convert${rejected ? `, ${rejected} rejected (see rejects)` : ''}. Show the person sideBySide and the estimate.`,
+          `The recipe fits: ${report.rows.written} of ${report.rows.checked} rows checked convert${rejected ? `; ${rejected} rejected (${causes}; ${pct(share)}, within max_reject_share ${pct(args.max_reject_share)}): the real run leaves such rows out and counts them by cause` : ''}. Show the person sideBySide${rejected ? ', rejects' : ''} and the estimate.`,
           `If they approve, call prepare_files again with the same source, recipe and target, dry_run: false and confirmation: "${confirmation.token}" (valid until ${confirmation.expiresAt}).`,
         );
       } else {
         nextSteps.push(
           report.rows.written === 0
             ? 'No row converted: the recipe does not fit the file. Read rejects (row and cause), fix the recipe, and dry-run again.'
-            : `${rejected} of ${report.rows.checked} rows were rejected (more than 10%): the recipe does not fit the file. Read rejects, fix the recipe (column, format, time_zone, map), and dry-run again.`,
+            : `${rejected} of ${report.rows.checked} rows were rejected (${causes}; ${pct(share)}, more than max_reject_share ${pct(args.max_reject_share)}). Read rejects: if the recipe is wrong, fix it (column, format, time_zone, map) and dry-run again.`,
         );
+        if (report.rows.written > 0 && share <= 0.5) {
+          nextSteps.push(
+            `If the person agrees that these rows are bad data to leave out (counted by cause, never written), dry-run again with max_reject_share: ${Math.min(0.5, Math.ceil(share * 100) / 100)} to get a confirmation.`,
+          );
+        }
       }
       const athena = report.estimate.sourceBytes >= ATHENA_THRESHOLD_BYTES ? athenaPlan(prep, report) : undefined;
       if (athena) nextSteps.push(`The source is ${(report.estimate.sourceBytes / 1e9).toFixed(0)} GB: see athena for the same conversion as an Athena job, with its cost.`);
@@ -185,6 +210,7 @@ export const prepareFiles = defineTool({
         outputs: report.outputs,
         estimate: report.estimate,
         verdict: fits ? ('fits' as const) : ('does_not_fit' as const),
+        rejectShare: { seen: Math.round(share * 1e4) / 1e4, allowed: args.max_reject_share },
         ...(athena ? { athena } : {}),
         put_batch: putBatchHint(prep, ctx.config.backend === 'sandbox'),
         ...(confirmation ? { confirmation } : {}),
@@ -204,7 +230,7 @@ export const prepareFiles = defineTool({
     // The first write is the manifest: a target the person cannot write is refused before any output.
     const previous = await readManifest(prep.target);
     try {
-      await prep.target.putText(`${prep.target.prefix}_dfi-manifest.json`, JSON.stringify({ kind: 'dfi-prepared', version: 1, source: prep.source.where, recipeHash: prep.recipeHash, recipe: prep.recipe, file_format: fileFormatOf(prep.recipe), updatedAt: new Date().toISOString(), outputs: previous?.outputs ?? {} }, null, 1));
+      await prep.target.putText(`${prep.target.prefix}${MANIFEST_NAME}`, JSON.stringify(newManifest(prep, fileFormatOf(prep.recipe), previous), null, 1));
     } catch (err) {
       if (err instanceof UserFacingError && err.kind === 'aws_access_denied') {
         throw new UserFacingError('aws_access_denied', `nothing was written: your AWS identity cannot write to ${prep.target.uri}.`, {

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
@@ -177,6 +179,48 @@ describe('prepare_files, then put_batch, in the sandbox over stdio', () => {
     const unconfirmed = await mcp.call('prepare_files', { source, recipe: BIKE_RECIPE, dry_run: false });
     expect(unconfirmed.isError).toBe(true);
     expect(text(unconfirmed)).toMatch(/nothing was written/);
+  });
+
+  it('a file with a known bad row: does_not_fit by default, a confirmation with max_reject_share, the bad row counted and never written', async () => {
+    await s3.bucket('tiny');
+    // Six rows, one with a time that is not a time: 1 of 6 (16.7%) is more than the default 10%.
+    await s3.put('tiny', 'in/six.csv', ais(6).replace('2024-01-01T00:00:03', '2024-13-01T00:00:03'));
+    const args = { source: { s3: { bucket: 'tiny', prefix: 'in/', glob: '*.csv' } }, recipe: AIS_RECIPE };
+    const strict = structured(await mcp.call('prepare_files', args));
+    expect(strict).toMatchObject({ verdict: 'does_not_fit', rows: { checked: 6, written: 5, rejected: { bad_time: 1 } }, rejectShare: { seen: 0.1667, allowed: 0.1 } });
+    expect(strict.confirmation).toBeUndefined();
+    expect(strict.nextSteps.join(' ')).toMatch(/max_reject_share: 0\.17/);
+    const lenient = structured(await mcp.call('prepare_files', { ...args, max_reject_share: 0.17 }));
+    expect(lenient).toMatchObject({ verdict: 'fits', rejectShare: { allowed: 0.17 } });
+    expect(lenient.nextSteps[0]).toMatch(/1 rejected \(1 bad_time/);
+    const started = structured(await mcp.call('prepare_files', { ...args, dry_run: false, confirmation: lenient.confirmation.token }));
+    const done = await waitJob(mcp, started.job.id);
+    expect(done.job).toMatchObject({ status: 'finished', rows: 6, written: 5, rejected: { bad_time: 1 } });
+    expect((await body('tiny', 'dfi-prepared/in/six.csv')).trim().split('\n')).toHaveLength(5);
+  });
+
+  it('prepares URL sources through the guarded GET (a local server, allowed with --allow-private-urls)', async () => {
+    const gz = zlib.gzipSync(ais(1500, 3));
+    const server = http.createServer((req, res) => {
+      if (req.url === '/feeds/ais-3.csv.gz') res.writeHead(200, { 'content-type': 'application/gzip', etag: '"v1"' }).end(gz);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const session = await startMcp(['--sandbox', '--allow-private-urls'], env);
+    try {
+      const args = { source: { urls: [`${base}/feeds/ais-3.csv.gz`] }, recipe: AIS_RECIPE, target: 's3://acme-ais/from-urls/' };
+      const started = await prepare(session, args);
+      const done = await waitJob(session, started.job.id);
+      expect(done.job).toMatchObject({ status: 'finished', rows: 1500, written: 1497, rejected: { bad_time: 3 } });
+      expect(await keysUnder('acme-ais', 'from-urls/')).toEqual(['from-urls/_dfi-manifest.json', 'from-urls/feeds/ais-3.csv']);
+      const missing = await session.call('prepare_files', { ...args, source: { urls: [`${base}/nope.csv`] } });
+      expect(missing.isError).toBe(true);
+      expect(text(missing)).toMatch(/HTTP 404/);
+    } finally {
+      await session.close();
+      server.close();
+    }
   });
 
   it('killed during a preparation, run again: finishes without duplicates or partial objects', async () => {
