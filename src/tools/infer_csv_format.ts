@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { compressionOfKey, compressionWarning, nothingMatches } from '../rules/compression.js';
 import { invalidInput, UserFacingError } from '../errors.js';
-import { INFER_WARNING_CODES, inferCsvFormat } from '../csv/infer.js';
+import { INFER_WARNING_CODES } from '../csv/infer.js';
+import { analyseOffThread } from '../csv/infer-off-thread.js';
 import { DEFAULT_SAMPLE_BYTES, MAX_SAMPLE_BYTES, sampleFromPath, sampleFromStream, sampleFromText } from '../csv/sample.js';
 import type { MetadataSchema } from '../dfi/schemas.js';
-import { preparationSteps, proposeRecipe } from '../prepare/propose.js';
+import { preparationSteps } from '../prepare/propose.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 
 /** Reads the first bytes of s3://bucket/key, or of the first key under a prefix that the glob matches. */
@@ -123,11 +124,20 @@ export const inferCsvFormatTool = defineTool({
         extraWarnings.push(`Dataset ${args.dataset_id} could not be read (${err.message}); properties were not matched.`);
       }
     }
-    const result = inferCsvFormat(sample, {
-      ...(metadataSchema ? { metadataSchema } : {}),
-      ...(args.has_header !== undefined ? { hasHeader: args.has_header } : {}),
-      ...(args.delimiter ? { delimiter: args.delimiter } : {}),
-    });
+    // The engine, the recipe and the picture run in a worker thread, bounded in time and stopped when the call is cancelled.
+    const { result, proposal, preview: where } = await analyseOffThread(
+      {
+        sample,
+        options: {
+          ...(metadataSchema ? { metadataSchema } : {}),
+          ...(args.has_header !== undefined ? { hasHeader: args.has_header } : {}),
+          ...(args.delimiter ? { delimiter: args.delimiter } : {}),
+        },
+        ...(metadataSchema ? { metadataSchema } : {}),
+        preview: args.preview,
+      },
+      { signal: ctx.signal },
+    );
     const nextSteps: string[] = [];
     if (result.missing.length) nextSteps.push(`Ask the person which columns hold ${result.missing.join(', ')}, and add them to file_format.`);
     if (result.warningCodes.includes('ambiguous_coordinates')) nextSteps.push('Resolve the ambiguity in warnings with the person before importing.');
@@ -135,9 +145,6 @@ export const inferCsvFormatTool = defineTool({
     if (unsure.length) nextSteps.push(`Confirm ${unsure.join(', ')} with the person (confidence below 0.7); candidates lists the alternatives with their evidence.`);
     if (result.warningCodes.includes('zoneless_time')) nextSteps.push('Ask the person which time zone the times are in before converting them.');
     if (!args.dataset_id) nextSteps.push('Call again with dataset_id to match the remaining columns to the dataset\'s properties.');
-    // A recipe for prepare_files when the file does not fit the importer as it is (src/prepare/propose.ts).
-    const proposal = proposeRecipe(sample, result, metadataSchema);
-    const where = (await import('../preview/sample-preview.js')).samplePreview(sample, result, args.preview);
     if (where?.png) ctx.attachImage?.(where.png);
     if (where && where.readings.length > 1) {
       nextSteps.unshift(`Ask the person which reading is right: ${where.readings.map((r) => `${r.label} puts the points in ${r.places}`).join('; ')} (see the picture).`);

@@ -162,7 +162,7 @@ export async function runTool<I extends z.ZodObject, O extends z.ZodObject>(
     }
     return { structuredContent: result, content: [{ type: 'text', text: notes.length ? `${notes.join('\n')}\n${json}` : json }, ...images] };
   } catch (err) {
-    log('debug', `${def.name}: failed in ${Date.now() - started} ms`);
+    log('debug', `${def.name}: failed in ${Date.now() - started} ms: ${cutText(describeError(err), 300)}`);
     return errorResult(err, def.name);
   }
 }

@@ -1,0 +1,16 @@
+/** A worker thread of infer_csv_format: runs the CPU-heavy part of one call at a time (see infer-off-thread.ts). */
+import { parentPort } from 'node:worker_threads';
+import { analyseSample, type AnalyseInput } from './infer-analysis.js';
+import { UserFacingError, describeError } from '../errors.js';
+
+parentPort!.on('message', (input: AnalyseInput) => {
+  try {
+    parentPort!.postMessage({ done: analyseSample(input) });
+  } catch (err) {
+    parentPort!.postMessage(
+      err instanceof UserFacingError
+        ? { refused: { kind: err.kind, message: err.message, hint: err.hint, status: err.status } }
+        : { failed: describeError(err) },
+    );
+  }
+});

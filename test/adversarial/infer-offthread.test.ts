@@ -1,0 +1,114 @@
+/**
+ * infer_csv_format off the protocol thread, from outside (the built server over stdio, the SDK's
+ * client): `ping` is answered while a heavy 4 MiB sample is read, and a cancelled call stops its
+ * work: the worker thread ends, and a URL's connection is closed (a loopback server that trickles
+ * sees its socket close). Event order, never wall-clock thresholds.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { startMcp, structured, type McpSession } from '../helpers/mcp.js';
+import { waitFor } from '../helpers/wait.js';
+
+const MAX = 4 * 1024 * 1024;
+/** A table of 1,000 columns filling 4 MiB: every column profiled over 1,000 rows (a second or more of work). */
+function wideSample(): string {
+  const row = Array.from({ length: 1000 }, (_, i) => String(i % 10)).join(',');
+  return `${row}\n`.repeat(Math.floor((MAX - 1) / (row.length + 1)));
+}
+
+let mcp: McpSession;
+beforeAll(async () => {
+  mcp = await startMcp(['--sandbox', '--log-level', 'debug']);
+});
+afterAll(async () => {
+  await mcp?.close();
+});
+
+describe('infer_csv_format runs off the thread that serves MCP', () => {
+  it('pings are answered, one after the other, while a heavy 4 MiB sample is read', async () => {
+    // Pings sent one after the other until the call ends: on the protocol thread, the first one
+    // waited for the whole inference and the next came after the result.
+    let done = false;
+    let answeredBefore = 0;
+    const call = mcp.client
+      .callTool({ name: 'infer_csv_format', arguments: { sample: wideSample(), max_bytes: MAX, preview: false } }, undefined, { timeout: 110_000 })
+      .finally(() => (done = true));
+    const pings = (async () => {
+      while (!done) {
+        await mcp.client.ping();
+        if (!done) answeredBefore++;
+      }
+    })();
+    const [r] = await Promise.all([call, pings]);
+    expect(answeredBefore).toBeGreaterThanOrEqual(3);
+    const out = structured(r as never);
+    expect(out.columns.length).toBeGreaterThan(0);
+    expect(out.sample.bytesRead).toBeGreaterThan(MAX - 4096);
+  });
+
+  it('a cancelled call ends its worker thread, and the next call is served', async () => {
+    const ac = new AbortController();
+    const before = mcp.stderr().match(/infer worker \d+: reading/g)?.length ?? 0;
+    const call = mcp.client.callTool({ name: 'infer_csv_format', arguments: { sample: wideSample(), max_bytes: MAX } }, undefined, { signal: ac.signal, timeout: 110_000 });
+    const settled = call.then(
+      () => 'answered',
+      (err: unknown) => (err instanceof McpError || (err as Error).name === 'AbortError' ? 'aborted' : String(err)),
+    );
+    await waitFor(() => (mcp.stderr().match(/infer worker \d+: reading/g)?.length ?? 0) > before, 'the worker to start');
+    const id = [...mcp.stderr().matchAll(/infer worker (\d+): reading/g)].pop()![1];
+    ac.abort();
+    expect(await settled).toBe('aborted');
+    await waitFor(() => new RegExp(`infer worker ${id}: exited \\((cancelled|finished)\\)`).test(mcp.stderr()), 'the worker to exit');
+    // A cancel that arrived after the result was sent is no cancel: only a run still going must say so.
+    expect(mcp.stderr()).toMatch(new RegExp(`infer worker ${id}: exited \\(cancelled\\)`));
+    const again = structured(await mcp.call('infer_csv_format', { sample: 'id,t,lon,lat\na,1700000000,2.35,48.85\nb,1700000060,2.36,48.86\n', preview: false }));
+    expect(again.file_format.longitude).toBe(2);
+  });
+});
+
+describe('a cancelled infer_csv_format closes its URL connection', () => {
+  let origin: http.Server;
+  let port: number;
+  let open: McpSession;
+  const events: string[] = [];
+
+  beforeAll(async () => {
+    // Sends a header row and one byte every 2 s: the sample never completes by itself.
+    origin = http.createServer((req, res) => {
+      events.push('request');
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write('id,time,lon,lat\n');
+      const tick = setInterval(() => res.write('a'), 2_000);
+      req.socket.on('close', () => {
+        clearInterval(tick);
+        events.push('socket closed');
+      });
+    });
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    port = (origin.address() as AddressInfo).port;
+    open = await startMcp(['--sandbox', '--allow-private-urls', '--log-level', 'debug']);
+  });
+  afterAll(async () => {
+    await open?.close();
+    origin?.closeAllConnections();
+    origin?.close();
+  });
+
+  it('the slow server sees its socket close when the call is cancelled', async () => {
+    const ac = new AbortController();
+    const call = open.client
+      .callTool({ name: 'infer_csv_format', arguments: { url: `http://127.0.0.1:${port}/slow.csv` } }, undefined, { signal: ac.signal, timeout: 110_000 })
+      .catch(() => 'aborted');
+    await waitFor(() => events.includes('request'), 'the request to reach the slow server');
+    ac.abort();
+    expect(await call).toBe('aborted');
+    await waitFor(() => events.includes('socket closed'), 'the server to close the connection');
+    // Closed by the cancel, not by the fetch's own 15 s time limit.
+    await waitFor(() => /infer_csv_format: failed in \d+ ms: .*(cancelled|aborted)/i.test(open.stderr()), 'the call to end as cancelled');
+    expect(open.stderr()).not.toMatch(/no answer within/);
+    // The server is still there, and answers.
+    await open.client.ping();
+  });
+});
