@@ -10,6 +10,8 @@ export interface AnalyseInput {
   options: InferOptions;
   metadataSchema?: MetadataSchema;
   preview: boolean;
+  /** The prepare_files proposal too (default true). */
+  recipe?: boolean;
 }
 
 export interface Analysis {
@@ -23,7 +25,7 @@ export function analyseSample(input: AnalyseInput): Analysis {
   const result = inferCsvFormat(input.sample, input.options);
   return {
     result,
-    proposal: proposeRecipe(input.sample, result, input.metadataSchema),
+    proposal: input.recipe === false ? null : proposeRecipe(input.sample, result, input.metadataSchema),
     preview: samplePreview(input.sample, result, input.preview),
   };
 }

@@ -2,7 +2,7 @@ import { compressionOfKey, compressionWarning, nothingMatches } from '../rules/c
 import { z } from 'zod';
 import { parseS3Location } from '../rules/s3.js';
 import { invalidInput, UserFacingError } from '../errors.js';
-import { inferCsvFormat } from '../csv/infer.js';
+import { analyseOffThread } from '../csv/infer-off-thread.js';
 import { DEFAULT_SAMPLE_BYTES, sampleFromStream } from '../csv/sample.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 
@@ -96,9 +96,9 @@ export const checkS3Source = defineTool({
         const sample = await sampleFromStream(stream, `s3://${loc.bucket}/${ex.key}`, DEFAULT_SAMPLE_BYTES, objectSize !== null && objectSize > DEFAULT_SAMPLE_BYTES);
         let r;
         try {
-          r = inferCsvFormat(sample);
+          r = (await analyseOffThread({ sample, options: {}, preview: false, recipe: false }, { signal: ctx.signal })).result;
         } catch (err) {
-          if (!(err instanceof UserFacingError)) throw err;
+          if (!(err instanceof UserFacingError) || err.kind === 'cancelled') throw err;
           warnings.push(`${ex.key}: ${err.message}`);
           continue;
         }
