@@ -138,19 +138,19 @@ function run(worker: Worker, input: AnalyseInput, signal: AbortSignal | undefine
       () =>
         finish('over the time limit', false, () =>
           reject(
-            new UserFacingError('infer_timeout', `reading the sample took over ${Math.round(timeLimitMs / 1000)} s and was stopped.`, {
+            new UserFacingError('inference_timeout', `reading the sample took over ${Math.round(timeLimitMs / 1000)} s and was stopped.`, {
               hint: 'Give a smaller sample (max_bytes, or a few hundred lines of the file), or pass delimiter and has_header.',
             }),
           ),
         ),
       timeLimitMs,
     );
-    const onExit = () => finish('ended by itself', false, () => reject(new UserFacingError('infer_failed', 'the inference stopped before it finished.', { hint: 'Give a smaller sample (max_bytes).' })));
+    const onExit = () => finish('ended by itself', false, () => reject(new UserFacingError('inference_failed', 'the inference stopped before it finished.', { hint: 'Give a smaller sample (max_bytes).' })));
     const onError = (err: Error) =>
       finish('failed', false, () =>
         reject(
           (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? new UserFacingError('infer_too_large', `reading the sample needs more than ${HEAP_MB} MB.`, { hint: 'Give a smaller sample (max_bytes), or pass delimiter.' })
+            ? new UserFacingError('inference_too_large', `reading the sample needs more than ${HEAP_MB} MB.`, { hint: 'Give a smaller sample (max_bytes), or pass delimiter.' })
             : err,
         ),
       );

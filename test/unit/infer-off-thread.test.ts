@@ -33,7 +33,7 @@ describe('analyseOffThread', () => {
   it('stops a run over its time limit, and the worker ends', async () => {
     await endIdleInferWorkers();
     const err = await analyseOffThread({ sample: sampleFromText(TRIPS), options: {}, preview: true }, { timeLimitMs: 1 }).catch((e: unknown) => e);
-    expect((err as UserFacingError).kind).toBe('infer_timeout');
+    expect((err as UserFacingError).kind).toBe('inference_timeout');
     await waitFor(() => inferWorkersAlive() === 0, 'the worker to end');
   });
 
