@@ -2,7 +2,7 @@ import { compressionOfKey, compressionWarning, nothingMatches } from '../rules/c
 import { z } from 'zod';
 import { parseS3Location } from '../rules/s3.js';
 import { invalidInput, UserFacingError } from '../errors.js';
-import { analyseOffThread } from '../csv/infer-off-thread.js';
+import { analyseOffThread } from './infer-off-thread.js';
 import { DEFAULT_SAMPLE_BYTES, sampleFromStream } from '../csv/sample.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { compressionOfKey, compressionWarning, nothingMatches } from '../rules/compression.js';
 import { invalidInput, UserFacingError } from '../errors.js';
 import { INFER_WARNING_CODES } from '../csv/infer.js';
-import { analyseOffThread } from '../csv/infer-off-thread.js';
+import { analyseOffThread } from './infer-off-thread.js';
 import { DEFAULT_SAMPLE_BYTES, MAX_SAMPLE_BYTES, sampleFromPath, sampleFromStream, sampleFromText } from '../csv/sample.js';
 import type { MetadataSchema } from '../dfi/schemas.js';
 import { preparationSteps } from '../prepare/propose.js';

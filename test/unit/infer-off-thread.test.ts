@@ -1,11 +1,11 @@
 /**
- * The worker-thread runner of infer_csv_format (src/csv/infer-off-thread.ts), on the built worker:
+ * The worker-thread runner of infer_csv_format (src/tools/infer-off-thread.ts), on the built worker:
  * a run over its time limit is stopped with a clear error and leaves no worker behind; a refusal
  * made in the worker comes back as the same UserFacingError; results match the same work in-thread.
  */
 import { describe, expect, it } from 'vitest';
-import { analyseOffThread, endIdleInferWorkers, inferWorkersAlive } from '../../src/csv/infer-off-thread.js';
-import { analyseSample } from '../../src/csv/infer-analysis.js';
+import { analyseOffThread, endIdleInferWorkers, inferWorkersAlive } from '../../src/tools/infer-off-thread.js';
+import { analyseSample } from '../../src/tools/infer-analysis.js';
 import { sampleFromText } from '../../src/csv/sample.js';
 import { UserFacingError } from '../../src/errors.js';
 import { waitFor } from '../helpers/wait.js';

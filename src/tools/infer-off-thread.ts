@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { UserFacingError } from '../errors.js';
 import { log } from '../log.js';
-import { compiledScript } from './bulk.js';
+import { compiledScript } from '../csv/bulk.js';
 import type { Analysis, AnalyseInput } from './infer-analysis.js';
 
 /** A run longer than this is stopped: a 4 MiB sample takes a few seconds at most on a busy core. */
@@ -101,7 +101,7 @@ function keep(worker: Worker): void {
  * built (running from sources without `npm run build`).
  */
 export async function analyseOffThread(input: AnalyseInput, opts: { signal?: AbortSignal; timeLimitMs?: number } = {}): Promise<Analysis> {
-  const script = compiledScript('csv/infer-worker.js');
+  const script = compiledScript('tools/infer-worker.js');
   if (!script) return (await import('./infer-analysis.js')).analyseSample(input);
   if (opts.signal?.aborted) throw cancelled();
   await turn(opts.signal);

@@ -2,8 +2,8 @@
 import type { MetadataSchema } from '../dfi/schemas.js';
 import { proposeRecipe, type Proposal } from '../prepare/propose.js';
 import { samplePreview, type SamplePreview } from '../preview/sample-preview.js';
-import { inferCsvFormat, type InferOptions, type InferResult } from './infer.js';
-import type { Sample } from './sample.js';
+import { inferCsvFormat, type InferOptions, type InferResult } from '../csv/infer.js';
+import type { Sample } from '../csv/sample.js';
 
 export interface AnalyseInput {
   sample: Sample;
