@@ -11,7 +11,7 @@
  * ambiguity stated. Confidence >= 0.7 is only given when names and values agree.
  */
 import type { MetadataProperty, MetadataSchema } from '../dfi/schemas.js';
-import { detectDialect } from './dialect.js';
+import { detectDialect, MAX_COLUMNS } from './dialect.js';
 import { readName, tokenize, type NameInfo } from './names.js';
 import type { Sample } from './sample.js';
 import { CORE_FIELDS, type FileFormat } from '../rules/fields.js';
@@ -753,7 +753,7 @@ function recordTypes(rows: string[][]): string | null {
 }
 
 /** More columns than this is not a trajectory file (and profiling them would take too long). */
-export const MAX_COLUMNS = 1000;
+export { MAX_COLUMNS };
 
 /** Refuses input that is not a delimited text table, with what it is instead. */
 function assertTable(sample: Sample, rows: string[][], width: number): void {
@@ -768,7 +768,7 @@ function assertTable(sample: Sample, rows: string[][], width: number): void {
   }
   if (rows.length === 0) throw invalidInput(`${sample.origin} has no rows.`, 'Give a file, or a sample, with at least one data row.');
   if (width > MAX_COLUMNS) {
-    throw invalidInput(`${sample.origin} has rows of ${width} columns; a trajectory file has far fewer (at most ${MAX_COLUMNS} are read).`, 'Check the delimiter (pass delimiter), or that this is the right file.');
+    throw invalidInput(`${sample.origin} has rows of at least ${width} columns; a trajectory file has far fewer (at most ${MAX_COLUMNS} are read).`, 'Check the delimiter (pass delimiter), or that this is the right file.');
   }
   if (width < 2) {
     const lines = head.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 50);

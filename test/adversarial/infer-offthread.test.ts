@@ -2,13 +2,17 @@
  * infer_csv_format off the protocol thread, from outside (the built server over stdio, the SDK's
  * client): `ping` is answered while a heavy 4 MiB sample is read, and a cancelled call stops its
  * work: the worker thread ends, and a URL's connection is closed (a loopback server that trickles
- * sees its socket close). Event order, never wall-clock thresholds.
+ * sees its socket close). Samples at the 4 MiB cap, and one-line samples without a line break.
+ * Event order, never wall-clock thresholds.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { startMcp, structured, type McpSession } from '../helpers/mcp.js';
+import { startMcp, structured, text, type McpSession } from '../helpers/mcp.js';
 import { waitFor } from '../helpers/wait.js';
 
 const MAX = 4 * 1024 * 1024;
@@ -65,6 +69,46 @@ describe('infer_csv_format runs off the thread that serves MCP', () => {
     expect(mcp.stderr()).toMatch(new RegExp(`infer worker ${id}: exited \\(cancelled\\)`));
     const again = structured(await mcp.call('infer_csv_format', { sample: 'id,t,lon,lat\na,1700000000,2.35,48.85\nb,1700000060,2.36,48.86\n', preview: false }));
     expect(again.file_format.longitude).toBe(2);
+  });
+});
+
+describe('samples at the 4 MiB cap', () => {
+  it('one line of 2 million fields is refused clearly, judged on its first 128 KiB', async () => {
+    const r = await mcp.call('infer_csv_format', { sample: 'a,'.repeat(2 * 1024 * 1024 - 1) + 'a', max_bytes: MAX });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/has rows of at least \d+ columns; a trajectory file has far fewer/);
+    expect(text(r)).toMatch(/How to fix: .*delimiter/);
+  });
+
+  it('4 MiB of line breaks before a small table: the table is found', async () => {
+    const out = structured(await mcp.call('infer_csv_format', { sample: '\n'.repeat(MAX - 100) + 'id,t,lon,lat\na,1700000000,2.35,48.85\nb,1700000060,2.36,48.86\n', max_bytes: MAX, preview: false }));
+    expect(out.columns.length).toBe(4);
+  });
+});
+
+describe('a one-line sample without a line break after it', () => {
+  for (const [name, d] of [['semicolons', ';'], ['tabs', '\t'], ['pipes', '|'], ['commas', ',']] as const) {
+    it(`is read as a row of fields (${name}), not as a single column`, async () => {
+      const out = structured(await mcp.call('infer_csv_format', { sample: ['e1', '1700000000', '12.5', '41.9'].join(d), preview: false }));
+      expect(out.dialect.delimiter).toBe(d);
+      expect(out.columns.length).toBe(4);
+      expect(out.file_format).toMatchObject({ entity_id: 0, timestamp: 1 });
+    });
+  }
+
+  it('from a local file too', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfi-one-line-'));
+    const file = path.join(dir, 'one.csv');
+    fs.writeFileSync(file, 'trip-7;1700000000;12.4964;41.9028');
+    const local = await startMcp(['--sandbox', '--sample-root', dir]);
+    try {
+      const out = structured(await local.call('infer_csv_format', { path: file, preview: false }));
+      expect(out.dialect.delimiter).toBe(';');
+      expect(out.columns.length).toBe(4);
+    } finally {
+      await local.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

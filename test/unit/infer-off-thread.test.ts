@@ -56,3 +56,13 @@ describe('analyseOffThread', () => {
     await waitFor(() => inferWorkersAlive() === 0, 'the workers to end');
   });
 });
+
+describe('detectDialect on samples at the 4 MiB cap', () => {
+  it('judges a line of 2 million fields on its first 128 KiB, without splitting all of it', async () => {
+    const { detectDialect } = await import('../../src/csv/dialect.js');
+    const { rows, dialect } = detectDialect('a;'.repeat(2 * 1024 * 1024 - 1) + 'a\n');
+    expect(dialect.delimiter).toBe(';');
+    expect(rows[0]!.length).toBeGreaterThan(1000);
+    expect(rows[0]!.length).toBeLessThanOrEqual(64 * 1024 + 1);
+  });
+});
