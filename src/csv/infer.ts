@@ -401,6 +401,34 @@ function dayMonthOrder(values: string[]): string | null {
   return dayFirst ? 'day first: a first number is over 12' : 'month first: a second number is over 12';
 }
 
+/** Epoch milliseconds of a time column's value in row i, when it can be read plainly (epoch numbers, ISO and month-name dates). */
+function timeOf(c: TimeChoice, i: number): number | null {
+  const v = c.p.values[i] ?? '';
+  if (v === '') return null;
+  if (c.kind === 'epoch') {
+    const n = c.p.num[i];
+    if (n === null || n === undefined) return null;
+    return n * (c.unit === 's' ? 1e3 : c.unit === 'ms' ? 1 : c.unit === 'us' ? 1e-3 : 1e-6);
+  }
+  if (/^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}/.test(v)) return null; // day and month order unknown
+  const t = Date.parse(v.length === 10 && /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T12:00:00Z` : v);
+  return Number.isNaN(t) ? null : t;
+}
+
+/** True when two time columns put most rows on days more than a day apart. */
+function daysDisagree(a: TimeChoice, b: TimeChoice): boolean {
+  let n = 0;
+  let apart = 0;
+  for (let i = 0; i < a.p.values.length && n < 200; i++) {
+    const x = timeOf(a, i);
+    const y = timeOf(b, i);
+    if (x === null || y === null) continue;
+    n++;
+    if (Math.abs(x - y) > 1.5 * 86_400_000) apart++;
+  }
+  return n >= 3 && apart >= 0.5 * n;
+}
+
 /** Share of consecutive values that do not decrease: a file in time order. */
 function ascending(p: Profile): number {
   let up = 0;
@@ -975,6 +1003,17 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
     time.evidence.push('the only time in the file, although its name says when the record was kept: check that it is the time of the position');
     time = { ...time, score: 0.45 };
   }
+  // Two time columns that disagree on the day (an upload time beside the event's date): the one whose
+  // name says event wins; either way the choice is not sure.
+  let disagreement: string | undefined;
+  if (time && time.score >= 0.3) {
+    const other = times.find((c) => c !== time && c.p !== time!.p && (c.kind === 'date' || c.kind === 'datetime' || c.kind === 'epoch') && named(c.p, 'timestamp') && daysDisagree(time!, c));
+    if (other) {
+      const [take, leave] = named(other.p, 'eventtime') && !named(time.p, 'eventtime') ? [other, time] : [time, other];
+      disagreement = `Columns ${take.p.index} ("${take.p.name}") and ${leave.p.index} ("${leave.p.name}") hold different days (e.g. ${JSON.stringify(take.p.nonEmpty[0])} and ${JSON.stringify(leave.p.nonEmpty[0])}): one is likely when the record was made or sent. Column ${take.p.index} was taken${take === other ? ', as its name says event' : ''}: check which is the time of the position.`;
+      time = take;
+    }
+  }
   // Date and time split into calendar parts (year, month, day, hour...): no one column holds the time.
   const parts = calendarParts(profiles.filter(free));
   if (parts && (!time || time.score < 0.6)) {
@@ -993,6 +1032,10 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
     if (rival) {
       confidence = Math.min(confidence, 0.6);
       warnings.push(`Column ${time.p.index} was taken as the time, but column ${rival.p.index}${rival.p.name ? ` ("${rival.p.name}")` : ''} fits almost as well: check which one is the time of the position.`);
+    }
+    if (disagreement) {
+      confidence = Math.min(confidence, 0.6);
+      warnings.push(disagreement);
     }
     assign(time.p, 'timestamp', confidence, time.evidence);
     if (time.kind === 'epoch' && time.unit !== 'ms') warnings.push(`Column ${time.p.index} holds ${EPOCH_TO_MS[time.unit!]} before importing; the importer expects epoch milliseconds.`);

@@ -48,7 +48,7 @@ const SHARED = new Set(['line', 'route', 'linha', 'linea', 'ligne', 'vendor', 'b
   'locality', 'place', 'site', 'district', 'county', 'state', 'province', 'country', 'airport', 'net', 'network', 'radar', 'receiver', 'group', 'stand', 'beat', 'ward', 'dock', 'terminal', 'port', 'harbour', 'dataset', 'institution', 'protocol', 'basin', 'agency', 'satellite', 'instrument', 'model', 'taxonomic',
   'location', 'city', 'street', 'zipcode', 'zip', 'postal', 'address', 'neighborhood', 'neighbourhood', 'town', 'municipality', 'region', 'timezone', 'recording', 'squawk', 'flight', 'quality',
   // categories: kinds of things, never one thing
-  'species', 'genus', 'family', 'kind', 'sex', 'gender', 'age']);
+  'species', 'genus', 'family', 'kind', 'sex', 'gender', 'age', 'factor', 'reason', 'cause', 'description', 'desc', 'comment', 'remark', 'note', 'notes']);
 const EVENT = new Set(['event', 'trip', 'ride', 'journey', 'record', 'row', 'index', 'idx', 'seq', 'profile', 'segment', 'cast', 'dive', 'leg', 'burst', 'session', 'deployment', 'cycle', 'mission', 'run', 'transect', 'sequence', 'message', 'msg', 'checkin', 'fix', 'point', 'observation', 'venue', 'stopid', 'order', 'rental', 'case', 'sample', 'sampling', 'occurrence', 'catalog', 'callsign']);
 const ALT = new Set(['alt', 'altitude', 'elevation', 'ele', 'height', 'z', 'hoehe', 'höhe', 'altura', 'baroaltitude', 'geoaltitude', 'altbaro', 'altgeom']);
 const ANGLE = new Set(['heading', 'direction', 'course', 'cog', 'bearing', 'track', 'rot', 'azimuth', 'angle', 'yaw', 'hdg', 'richtung', 'kurs', 'rumbo', 'sog', 'speed', 'velocity', 'vertrate', 'gs', 'geschwindigkeit', 'velocidade', 'accuracy', 'hdop', 'vdop', 'pdop', 'delay', 'distance', 'fare']);
@@ -89,7 +89,7 @@ export function readName(raw: string | null): NameInfo | null {
   const roles = new Set<NameRole>();
   const has = (set: Set<string>) => tokens.some((t) => set.has(t)) || set.has(joined);
   // y, py, pos_y: a position's y; vy, ay are velocities and accelerations (not coordinates)
-  const axis = (a: string) => (tokens.length === 1 && (tokens[0] === a || tokens[0] === `p${a}`)) || (tokens.length === 2 && /^pos(ition)?$/.test(tokens[0]!) && tokens[1] === a);
+  const axis = (a: string) => (tokens.length === 1 && (tokens[0] === a || tokens[0] === `p${a}`)) || (tokens.length === 2 && /^(pos|position|location|loc|coord|coords|coordinate|point|geo|gps)$/.test(tokens[0]!) && tokens[1] === a);
   // rawlat, gpslng, declat: a short qualifier glued to lat/lng
   const glued = (re: string) => tokens.some((t) => new RegExp(`^(raw|gps|geo|dec|wgs|cur|avg|mean|true|corr|fix)(${re})$`).test(t));
   if (has(LAT) || axis('y') || glued('lat|latitude')) roles.add('latitude');

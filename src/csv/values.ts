@@ -42,7 +42,12 @@ export const DATETIME_FORMATS: { re: RegExp; label: string }[] = [
   { re: /^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} (?:[A-Z]{3,4}|GMT[+-]\d{2}:?\d{2}) \d{4}$/, label: 'Java Date.toString date-time' },
   { re: /^\/Date\(-?\d{1,15}(?:[+-]\d{4})?\)\/$/, label: 'Microsoft JSON date (epoch milliseconds inside /Date(...)/)' },
 ];
-const DATE_RE = /^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}\/\d{1,2}\/\d{1,2})$/;
+const MONTH_NAME = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+/** 2023-06-14, 14/06/2023, 2023/06/14, 14 June 2023, 14-Jun-2023, June 14, 2023. */
+const DATE_RE = new RegExp(
+  `^(?:\\d{4}-\\d{1,2}-\\d{1,2}|\\d{1,2}[/.-]\\d{1,2}[/.-]\\d{4}|\\d{4}\\/\\d{1,2}\\/\\d{1,2}|\\d{1,2}[ -]${MONTH_NAME}\\.?[ -]\\d{4}|${MONTH_NAME}\\.? \\d{1,2},? \\d{4})$`,
+  'i',
+);
 const TIME_RE = /^\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$/;
 
 export function parseNumber(v: string, decimalComma: boolean): number | null {
