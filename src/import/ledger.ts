@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { UserFacingError } from '../errors.js';
 import { statePath } from '../state/paths.js';
 import type { ListedObject } from '../aws/presign-limits.js';
+import type { Config } from '../config.js';
 import { globMatcher } from '../aws/glob.js';
 
 export const LEDGER_FILE = 'imports.jsonl';
@@ -27,6 +28,64 @@ export type LedgerSource =
 
 export type LedgerOutcome = 'sent' | 'unknown' | 'refused';
 
+/** The manifest prepare_files writes beside a prepared copy (src/prepare/job.ts). */
+export const PREPARED_MANIFEST = '_dfi-manifest.json';
+
+/**
+ * A prepared copy (prepare_files' output) is what an import reads: the ledger records where it was
+ * prepared from, with which recipe, and the original objects, so that the same rows are recognised
+ * whether they are imported raw, prepared, or prepared again with another recipe or target.
+ */
+export interface PreparedCopy {
+  /** The source prepare_files read: `s3://bucket/prefix`, a folder, or "N URL(s)". */
+  from: string;
+  recipeHash: string;
+  /** The original objects (key and ETag), from the manifest. */
+  sources: { key: string; etag: string }[];
+}
+
+/**
+ * The prepared copy an S3 source is, read from the manifest at its prefix (the sandbox's bucket
+ * folder, or S3 with the person's credentials); undefined for other sources, or when there is none
+ * or it cannot be read (the import goes on as for any source).
+ */
+export async function readPreparedCopy(source: LedgerSource, config: Config, opts: { signal?: AbortSignal; profile?: string | undefined; region?: string | undefined } = {}): Promise<PreparedCopy | undefined> {
+  if (source.route === 'urls') return undefined;
+  const key = `${source.prefix && !source.prefix.endsWith('/') ? `${source.prefix}/` : source.prefix}${PREPARED_MANIFEST}`;
+  try {
+    if (config.backend === 'sandbox' && !config.sandbox.s3Endpoint) {
+      return preparedCopyOf(await fs.promises.readFile(path.join(config.sandbox.s3Root, source.bucket, ...key.split('/')), 'utf8'));
+    }
+    const { loadSdk, makeS3Client } = await import('../aws/s3.js');
+    const sdk = await loadSdk();
+    const client = await makeS3Client({ endpoint: config.s3Endpoint, profile: opts.profile, region: opts.region, signal: opts.signal });
+    try {
+      const res = await client.send(new sdk.GetObjectCommand({ Bucket: source.bucket, Key: key }));
+      return preparedCopyOf(await (res.Body as { transformToString(): Promise<string> }).transformToString());
+    } finally {
+      client.destroy();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** The prepared copy a manifest describes, or undefined when the text is not prepare_files' manifest. */
+export function preparedCopyOf(manifestText: string | null | undefined): PreparedCopy | undefined {
+  if (!manifestText) return undefined;
+  try {
+    const m = JSON.parse(manifestText) as { kind?: string; source?: string; recipeHash?: string; outputs?: Record<string, { sourceKey?: string; sourceEtag?: string }> };
+    if (m.kind !== 'dfi-prepared' || typeof m.source !== 'string' || typeof m.recipeHash !== 'string' || !m.outputs) return undefined;
+    const sources = Object.values(m.outputs)
+      .filter((o) => typeof o?.sourceKey === 'string')
+      .slice(0, 100_000)
+      .map((o) => ({ key: o.sourceKey!, etag: String(o.sourceEtag ?? '') }));
+    return { from: m.source, recipeHash: m.recipeHash, sources };
+  } catch {
+    return undefined;
+  }
+}
+
 export interface LedgerEntry {
   id: string;
   /** "sandbox" or the platform's origin: imports into one backend never count against another. */
@@ -38,6 +97,8 @@ export interface LedgerEntry {
   objects?: ListedObject[];
   /** Column map as sent (wire names). */
   format: Record<string, number>;
+  /** Set when the source is a prepared copy (prepare_files). */
+  prepared?: PreparedCopy;
   outcome: LedgerOutcome;
   batchId?: string;
   /** Why the outcome is unknown or refused. */
@@ -74,6 +135,38 @@ export interface PlannedImport {
   datasetId: string;
   source: LedgerSource;
   objects?: ListedObject[] | undefined;
+  prepared?: PreparedCopy | undefined;
+}
+
+/** `s3://bucket/prefix` -> its bucket and prefix. */
+function s3Where(where: string): { bucket: string; prefix: string } | undefined {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(where);
+  return m ? { bucket: m[1]!, prefix: m[2]! } : undefined;
+}
+
+/**
+ * The original objects two imports share when either is a prepared copy: both prepared from the same
+ * source (whatever the recipe or staging prefix), or one raw and the other prepared from it.
+ */
+function preparedOverlap(planned: PlannedImport, earlier: LedgerEntry): ListedObject[] | undefined {
+  const a = planned.prepared;
+  const b = earlier.prepared;
+  if (a && b) {
+    if (a.from !== b.from) return undefined;
+    const both = a.sources.filter((s) => b.sources.some((x) => x.key === s.key && x.etag === s.etag));
+    return both.length ? both.map((s) => ({ key: s.key, size: 0, etag: s.etag })) : undefined;
+  }
+  const prep = a ?? b;
+  if (!prep) return undefined;
+  const raw = a ? earlier : planned;
+  const from = s3Where(prep.from);
+  if (!from || raw.source.route === 'urls' || raw.source.bucket !== from.bucket) return undefined;
+  const rawSource = raw.source;
+  const matches = globMatcher(rawSource.glob);
+  const both = prep.sources.filter((s) =>
+    raw.objects ? raw.objects.some((o) => o.key === s.key && (o.etag === undefined || s.etag === '' || o.etag === s.etag)) : s.key.startsWith(rawSource.prefix) && matches(s.key.slice(rawSource.prefix.length)),
+  );
+  return both.length ? both.map((s) => ({ key: s.key, size: 0, etag: s.etag })) : undefined;
 }
 
 export interface Overlap {
@@ -85,6 +178,8 @@ export interface Overlap {
 /** The keys of a planned import compared with an earlier one: undefined when they do not overlap. */
 export function overlapWith(planned: PlannedImport, earlier: LedgerEntry): Overlap | undefined {
   if (earlier.datasetId !== planned.datasetId) return undefined;
+  const original = planned.prepared || earlier.prepared ? preparedOverlap(planned, earlier) : undefined;
+  if (original) return { entry: earlier, objects: original };
   const p = planned.source;
   const e = earlier.source;
   if (p.route === 'urls' || e.route === 'urls') {
@@ -227,6 +322,7 @@ export class ImportLedger {
       source: planned.source,
       ...(planned.objects ? { objects: planned.objects } : {}),
       format: planned.format,
+      ...(planned.prepared ? { prepared: planned.prepared } : {}),
     });
     return id;
   }

@@ -21,7 +21,7 @@ import { isTerminal, type BatchRequest, type Dataset, type DryRun, type Job, typ
 import { parseS3Location } from '../rules/s3.js';
 import { CompressionCount } from '../rules/compression.js';
 import type { ConfirmationStore, GateKey } from './confirmations.js';
-import { ledgerUrl, type LedgerSource } from './ledger.js';
+import { ledgerUrl, readPreparedCopy, type LedgerSource } from './ledger.js';
 import { buildBatchRequest, type Preflight, type S3SourceArgs, type SourceArgs } from './preflight.js';
 import { topCauses, type RejectionSummary } from './rejections.js';
 import { alreadyImported, countingImports, describeEarlier, earlierImports, ledgerFor, type EarlierImport } from './repeats.js';
@@ -103,7 +103,10 @@ export async function importBatch(args: ImportArgs, deps: ImportDeps): Promise<I
     objects = found.objects;
     size = found.size;
   }
-  const planned = { datasetId: args.dataset_id, source: source.ledger, ...(objects ? { objects } : {}) };
+  // A prepared copy (prepare_files' manifest at the prefix): the ledger recognises its original rows.
+  const creds = args.source.s3_presigned ?? args.source.s3;
+  const prepared = await readPreparedCopy(source.ledger, config, { signal, profile: creds && 'profile' in creds ? creds.profile : undefined, region: creds && 'region' in creds ? creds.region : undefined });
+  const planned = { datasetId: args.dataset_id, source: source.ledger, ...(objects ? { objects } : {}), ...(prepared ? { prepared } : {}) };
   const earlier = args.reimport ? [] : earlierImports(counting, planned);
   if (!real && earlier.length) {
     preflight.warnings.push(

@@ -7,12 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { describeError, UserFacingError } from '../errors.js';
 import { log } from '../log.js';
+import { PREPARED_MANIFEST } from '../import/ledger.js';
 import { Cancelled, convertStream, type ConvertStats } from './convert.js';
 import { fileFormatOf, type CompiledRecipe, type Recipe, type RejectCause } from './recipe.js';
 import { ConvertPool, cores } from './pool.js';
 import { outputPipe, SourceChanged, type OutputMeta, type SourceObject, type SourceStore, type TargetStore } from './stores.js';
 
-export const MANIFEST_NAME = '_dfi-manifest.json';
+/** The manifest beside the outputs (the import ledger reads it: import/ledger.ts). */
+export const MANIFEST_NAME = PREPARED_MANIFEST;
 export const OUTPUT_GLOB = '**/*.csv';
 export const MAX_FILES = 100_000;
 

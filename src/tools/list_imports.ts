@@ -60,6 +60,7 @@ export const listImports = defineTool({
           files: e.objects ? e.objects.length : e.source.route === 'urls' ? e.source.urls.length : null,
           bytes: e.objects ? e.objects.reduce((n, o) => n + o.size, 0) : null,
           firstKeys: (e.objects?.map((o) => o.key) ?? (e.source.route === 'urls' ? e.source.urls : [])).slice(0, 3),
+          ...(e.prepared ? { preparedFrom: { source: e.prepared.from, recipeHash: e.prepared.recipeHash, files: e.prepared.sources.length } } : {}),
           ...(e.detail ? { detail: e.detail } : {}),
         };
       }),

@@ -142,6 +142,9 @@ describe('prepare_files, then put_batch, in the sandbox over stdio', () => {
     let job = real.job;
     while (!['finished', 'error', 'aborted'].includes(job.status)) job = structured(await mcp.call('get_batch', { batch_id: job.id, wait_seconds: 20 })).job;
     expect(job).toMatchObject({ status: 'finished', insertCount: 5988, invalidCount: 0 });
+    // The ledger knows the import was the prepared copy of raw/2024/ (from the manifest).
+    const listed = structured(await mcp.call('list_imports', { dataset_id: 'gs.ais' }));
+    expect(listed.imports[0].preparedFrom).toMatchObject({ source: 's3://acme-ais/raw/2024/', files: 2 });
 
     const again = await prepare(mcp, args);
     const second = await waitJob(mcp, again.job.id);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ImportLedger, overlapWith, type LedgerEntry } from '../../src/import/ledger.js';
+import { ImportLedger, overlapWith, preparedCopyOf, type LedgerEntry } from '../../src/import/ledger.js';
 import { freshStateDir } from '../helpers/env.js';
 
 const entry = (over: Partial<LedgerEntry>): LedgerEntry => ({
@@ -47,5 +47,57 @@ describe('which earlier imports read the same files', () => {
     const small = entry({ source: { route: 's3', bucket: 'b', prefix: 'in/', glob: 'small.csv', roleArn: 'r' } });
     expect(overlapWith(s3('in/', 'big.csv'), small)).toBeUndefined();
     expect(overlapWith(s3('in/', '*.csv'), small)?.objects).toBe('source');
+  });
+});
+
+describe('prepared copies (prepare_files) in the ledger', () => {
+  const manifest = (target: string, recipeHash: string) =>
+    JSON.stringify({
+      kind: 'dfi-prepared',
+      version: 1,
+      source: 's3://raw-bucket/ais/',
+      recipeHash,
+      outputs: {
+        [`${target}day-1.csv`]: { sourceKey: 'ais/day-1.csv.gz', sourceEtag: '"e1"', rows: 10 },
+        [`${target}day-2.csv`]: { sourceKey: 'ais/day-2.csv.gz', sourceEtag: '"e2"', rows: 10 },
+      },
+    });
+  const staged = (prefix: string) => ({ route: 's3_presigned' as const, bucket: 'raw-bucket', prefix, glob: '**/*.csv' });
+
+  it('reads the manifest: where the copy came from, the recipe, the original objects', () => {
+    expect(preparedCopyOf(manifest('dfi-prepared/ais/', 'r1'))).toEqual({
+      from: 's3://raw-bucket/ais/',
+      recipeHash: 'r1',
+      sources: [
+        { key: 'ais/day-1.csv.gz', etag: '"e1"' },
+        { key: 'ais/day-2.csv.gz', etag: '"e2"' },
+      ],
+    });
+    expect(preparedCopyOf('{"kind":"other"}')).toBeUndefined();
+    expect(preparedCopyOf('not json')).toBeUndefined();
+  });
+
+  it('the same original rows are found whether prepared again (another recipe, another target) or imported raw', () => {
+    const first = entry({ source: staged('dfi-prepared/ais/'), prepared: preparedCopyOf(manifest('dfi-prepared/ais/', 'r1'))! });
+    // Prepared again with another recipe into another prefix: the staging keys differ, the originals do not.
+    const again = { datasetId: 'd', source: staged('other/ais/'), objects: [{ key: 'other/ais/day-1.csv', size: 5 }], prepared: preparedCopyOf(manifest('other/ais/', 'r2'))! };
+    expect(overlapWith(again, first)?.objects).toEqual([
+      { key: 'ais/day-1.csv.gz', size: 0, etag: '"e1"' },
+      { key: 'ais/day-2.csv.gz', size: 0, etag: '"e2"' },
+    ]);
+    // The raw files, listed: the ones the copy was prepared from (same ETag).
+    const raw = { datasetId: 'd', source: { route: 's3_presigned' as const, bucket: 'raw-bucket', prefix: 'ais/', glob: '*.csv.gz' }, objects: [{ key: 'ais/day-2.csv.gz', size: 9, etag: '"e2"' }, { key: 'ais/day-3.csv.gz', size: 9, etag: '"e3"' }] };
+    expect(overlapWith(raw, first)?.objects.map((o) => (typeof o === 'string' ? o : o.key))).toEqual(['ais/day-2.csv.gz']);
+    // A changed raw file (another ETag) is new data.
+    expect(overlapWith({ ...raw, objects: [{ key: 'ais/day-2.csv.gz', size: 9, etag: '"e9"' }] }, first)).toBeUndefined();
+    // Another dataset: nothing.
+    expect(overlapWith({ ...again, datasetId: 'other' }, first)).toBeUndefined();
+  });
+
+  it('records the prepared copy with the intent', () => {
+    const ledger = new ImportLedger(freshStateDir(), 'sandbox');
+    const prepared = preparedCopyOf(manifest('dfi-prepared/ais/', 'r1'))!;
+    ledger.recordIntent({ datasetId: 'd', source: staged('dfi-prepared/ais/'), format: {}, prepared });
+    expect(ledger.entries()[0]!.prepared).toEqual(prepared);
   });
 });
