@@ -34,8 +34,8 @@ export interface NameInfo {
   group: '' | 'start' | 'end';
 }
 
-const LAT = new Set(['lat', 'latitude', 'latitud', 'latitudine', 'breitengrad', 'breite', 'latitude_wgs84', 'ycoord', 'breddegrad', 'breddgrad', 'leveysaste', 'szerokość', 'szerokosc', 'enlem', 'широта', 'latitudo', 'breedtegraad', 'breedte', 'šířka', 'sirka', 'φ', 'wgs84lat', 'lati']);
-const LON = new Set(['lon', 'lng', 'long', 'longitude', 'longitud', 'longitudine', 'laengengrad', 'längengrad', 'lange', 'länge', 'xcoord', 'lengdegrad', 'längdgrad', 'langdgrad', 'pituusaste', 'długość', 'dlugosc', 'boylam', 'долгота', 'lengtegraad', 'lengte', 'délka', 'delka', 'λ', 'wgs84lon', 'longi']);
+const LAT = new Set(['lat', 'latitude', 'latitud', 'latitudine', 'breitengrad', 'breite', 'latitude_wgs84', 'ycoord', 'breddegrad', 'breddgrad', 'leveysaste', 'szerokość', 'szerokosc', 'enlem', 'широта', 'latitudo', 'breedtegraad', 'šířka', 'sirka', 'φ', 'wgs84lat', 'lati']);
+const LON = new Set(['lon', 'lng', 'long', 'longitude', 'longitud', 'longitudine', 'laengengrad', 'längengrad', 'lange', 'länge', 'xcoord', 'lengdegrad', 'längdgrad', 'langdgrad', 'pituusaste', 'długość', 'dlugosc', 'boylam', 'долгота', 'lengtegraad', 'délka', 'delka', 'λ', 'wgs84lon', 'longi']);
 const TIME = new Set(['time', 'timestamp', 'datetime', 'date', 'ts', 'epoch', 'tidspunkt', 'dato', 'klokkeslett', 'aika', 'päivämäärä', 'czas', 'tarih', 'zaman', 'время', 'дата', 'tijd', 'datum_tijd', 'tijdstip', 'čas', 'orario', 'ora', 'zeitstempel', 'zeit', 'datum', 'data', 'fecha', 'hora', 'heure', 'horodatage', 'unix', 'utc', 'now', 'tst', 'starttime', 'stoptime', 'basedatetime', 'tns', 'tms', 'timestampms', 'time_ms', 'at', 'recorded', 'gpstime', 'fixtime', 'instant']);
 const ENTITY = new Set([
   'id', 'uid', 'uuid', 'guid', 'device', 'deviceid', 'vehicle', 'vehicleid', 'taxi', 'taxiid', 'car', 'bus', 'ship', 'vessel', 'boat', 'mmsi', 'icao24', 'icao', 'hex',
