@@ -1039,10 +1039,12 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
     }
     assign(time.p, 'timestamp', confidence, time.evidence);
     if (time.kind === 'epoch' && time.unit !== 'ms') warnings.push(`Column ${time.p.index} holds ${EPOCH_TO_MS[time.unit!]} before importing; the importer expects epoch milliseconds.`);
-    if (time.kind === 'datetime' && !time.zoneless) warnings.push(`Column ${time.p.index} holds ${time.label ?? datetimeLabel(time.p.nonEmpty[0]!)} text (e.g. "${time.p.nonEmpty[0]}"); the importer expects epoch milliseconds: convert it (in UTC) before importing.`);
+    const order = time.kind === 'datetime' ? dayMonthOrder(time.p.nonEmpty) : null;
+    const label = time.label ?? `${datetimeLabel(time.p.nonEmpty[0]!)}${order ? ` (${order.split(':')[0]})` : ''}`;
+    if (time.kind === 'datetime' && !time.zoneless) warnings.push(`Column ${time.p.index} holds ${label} text (e.g. "${time.p.nonEmpty[0]}"); the importer expects epoch milliseconds: convert it (in UTC) before importing.`);
     if (time.kind === 'datetime' && time.zoneless) {
       warningCodes.add('zoneless_time');
-      warnings.push(`Column ${time.p.index} holds ${time.label ?? datetimeLabel(time.p.nonEmpty[0]!)} ${time.label ? 'values' : 'text'} without a time zone (e.g. "${time.p.nonEmpty[0]}"): ask the person which time zone the times are in (local time, or UTC), then convert them to epoch milliseconds in that zone before importing.`);
+      warnings.push(`Column ${time.p.index} holds ${label} ${time.label ? 'values' : 'text'} without a time zone (e.g. "${time.p.nonEmpty[0]}"): ask the person which time zone the times are in (local time, or UTC), then convert them to epoch milliseconds in that zone before importing.`);
     }
     if (time.p.parseShare < 1) warnings.push(`Column ${time.p.index}: ${Math.round(time.p.parseShare * 100)}% of values are times; the others (${time.p.unparsed.map((v) => JSON.stringify(v)).join(', ')}) will be invalid rows.`);
     if (time.kind === 'ole') warnings.push(`Column ${time.p.index} holds days since 1899-12-30; the importer expects epoch milliseconds: (days - 25569) * 86400000.`);
