@@ -17,7 +17,7 @@
  *   running when the process stopped is run again from the start, as the platform's own jobs go on
  *   whatever happens to the client.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RejectionTally } from '../import/rejections.js';
@@ -62,6 +62,26 @@ interface JobState {
 
 /** Jobs kept in memory: the oldest ended ones are forgotten beyond this (GET then answers 404). */
 export const MAX_KEPT_JOBS = 1_000;
+/**
+ * A session policy (or list of managed policy ARNs) larger than this is kept with its job as its
+ * size and SHA-256 only: STS takes 2,048 characters at most, and 300 dry runs with an 879 KB policy
+ * held 290 MB of memory (and as much on disk). The sandbox never uses the policy to read files.
+ */
+export const MAX_KEPT_POLICY_CHARS = 2_048;
+
+/** The source as kept with the job (and answered by GET): large policies as their size and hash. */
+export function keptSource(source: BatchRequest['source']): BatchRequest['source'] | Record<string, unknown> {
+  if (!('s3' in source)) return source;
+  const credentials: Record<string, unknown> = { ...source.s3.credentials };
+  for (const key of ['Policy', 'PolicyArns'] as const) {
+    if (credentials[key] === undefined) continue;
+    const json = JSON.stringify(credentials[key]);
+    if (json.length <= MAX_KEPT_POLICY_CHARS) continue;
+    credentials[key] = { keptAs: `size and SHA-256 of its JSON (over ${MAX_KEPT_POLICY_CHARS} characters)`, characters: json.length, sha256: createHash('sha256').update(json).digest('hex') };
+  }
+  return { s3: { ...source.s3, credentials } };
+}
+
 /** Imports validated at once; the others wait in `created`, whatever their number. */
 export const MAX_RUNNING_IMPORTS = 2;
 
@@ -90,12 +110,14 @@ export class JobStore {
     }
   }
 
-  /** Forgets the oldest ended jobs beyond MAX_KEPT_JOBS (a Map iterates in insertion order). */
+  /** Forgets the oldest ended jobs beyond MAX_KEPT_JOBS (a Map iterates in insertion order), saved files included. */
   #evict(): void {
     if (this.#jobs.size <= MAX_KEPT_JOBS) return;
     for (const [id, s] of this.#jobs) {
       if (this.#jobs.size <= MAX_KEPT_JOBS) break;
-      if (!['created', 'running'].includes(s.job.status)) this.#jobs.delete(id);
+      if (['created', 'running'].includes(s.job.status)) continue;
+      this.#jobs.delete(id);
+      if (this.dir) fs.rmSync(path.join(this.dir, `${id}.json`), { force: true });
     }
   }
 
@@ -111,15 +133,19 @@ export class JobStore {
     } catch {
       return; // nothing saved yet
     }
+    const loaded: SavedJob[] = [];
     for (const name of names) {
       try {
         const saved = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as SavedJob;
-        if (typeof saved?.job?.id !== 'string') continue;
-        this.#jobs.set(saved.job.id, { ...saved, tally: new RejectionTally(), abort: new AbortController() });
+        if (typeof saved?.job?.id === 'string') loaded.push(saved);
       } catch {
         log('warn', `sandbox: the saved job ${name} could not be read; it is left out`);
       }
     }
+    // Oldest first, as they were created: eviction forgets the oldest ended jobs.
+    loaded.sort((a, b) => String(a.job.addedAt).localeCompare(String(b.job.addedAt)));
+    for (const saved of loaded) this.#jobs.set(saved.job.id, { ...saved, tally: new RejectionTally(), abort: new AbortController() });
+    this.#evict();
   }
 
   #save(s: JobState): void {
@@ -191,7 +217,7 @@ export class JobStore {
       id: randomUUID(),
       datasetId: req.datasetId,
       format: req.format,
-      source: req.source,
+      source: keptSource(req.source),
       status: 'created',
       insertCount: 0,
       invalidCount: 0,
