@@ -22,6 +22,7 @@ import { stringify } from 'csv-stringify';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { s3Env, startS3 } from '../test/helpers/s3-server.mjs';
+import { AIS_RECIPE_WITH_COURSE } from '../test/fixtures/prepare/recipes.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -30,17 +31,7 @@ const PARALLEL = 8;
 const out = (s = '') => process.stdout.write(`${s}\n`);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dfi-bench-prep-'));
 
-export const RECIPE = {
-  input: { header: true },
-  columns: [
-    { field: 'entity_id', kind: 'text', column: 0 },
-    { field: 'timestamp', kind: 'time', column: 1, format: 'iso8601', time_zone: 'UTC' },
-    { field: 'longitude', kind: 'coordinate', column: 3, axis: 'longitude' },
-    { field: 'latitude', kind: 'coordinate', column: 2, axis: 'latitude' },
-    { field: 'speed', kind: 'scaled', column: 4, scale: 10, signed: false },
-    { field: 'course', kind: 'scaled', column: 5, scale: 10, signed: false },
-  ],
-};
+const RECIPE = AIS_RECIPE_WITH_COURSE;
 
 async function makeFile(file, rows) {
   async function* gen() {

@@ -8,6 +8,7 @@ import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMcp, structured, text, type McpSession } from '../helpers/mcp.js';
 import { s3Env, startS3, type S3Server } from '../helpers/s3.js';
+import { AIS_RECIPE, BIKE_RECIPE } from '../fixtures/prepare/recipes.mjs';
 
 // AIS as MarineCadastre writes it: CRLF, a header, ISO times without offset (UTC), decimal knots.
 const AIS_HEADER = 'MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,Status\r\n';
@@ -21,16 +22,6 @@ function ais(rows: number, seed = 0): string {
   }
   return s;
 }
-const AIS_RECIPE = {
-  input: { header: true },
-  columns: [
-    { field: 'entity_id', kind: 'text', column: 0 },
-    { field: 'timestamp', kind: 'time', column: 1, format: 'iso8601', time_zone: 'UTC' },
-    { field: 'longitude', kind: 'coordinate', column: 3, axis: 'longitude' },
-    { field: 'latitude', kind: 'coordinate', column: 2, axis: 'latitude' },
-    { field: 'speed', kind: 'scaled', column: 4, scale: 10, signed: false },
-  ],
-};
 
 // Citi Bike 2016: every field quoted, US local times in New York.
 function bikes(rows: number): string {
@@ -41,16 +32,6 @@ function bikes(rows: number): string {
   }
   return s;
 }
-const BIKE_RECIPE = {
-  input: { header: true },
-  columns: [
-    { field: 'entity_id', kind: 'text', column: 11 },
-    { field: 'timestamp', kind: 'time', column: 1, format: 'us', time_zone: 'America/New_York' },
-    { field: 'longitude', kind: 'coordinate', column: 6, axis: 'longitude' },
-    { field: 'latitude', kind: 'coordinate', column: 5, axis: 'latitude' },
-    { field: 'usertype', kind: 'enum', column: 12, map: { Subscriber: 'member', Customer: 'casual' } },
-  ],
-};
 
 let s3: S3Server;
 let mcp: McpSession;

@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { athenaPlan, columnSql } from '../../src/prepare/athena.js';
 import { parseRecipe, type Recipe } from '../../src/prepare/recipe.js';
+import { BIKE_RECIPE } from '../fixtures/prepare/recipes.mjs';
 
 const recipe = (r: unknown) => (parseRecipe(r) as { ok: true; recipe: Recipe }).recipe;
 
 describe('the Athena path (SQL text only: not run on Athena here)', () => {
+  // The shared bike-share recipe, with a quote in an enum value, a scaled column and a drop rule.
   const r = recipe({
-    input: { header: true },
+    ...BIKE_RECIPE,
     columns: [
-      { field: 'entity_id', kind: 'text', column: 11 },
-      { field: 'timestamp', kind: 'time', column: 1, format: 'us', time_zone: 'America/New_York' },
-      { field: 'longitude', kind: 'coordinate', column: 6, axis: 'longitude' },
-      { field: 'latitude', kind: 'coordinate', column: 5, axis: 'latitude' },
+      ...BIKE_RECIPE.columns.slice(0, 4),
       { field: 'usertype', kind: 'enum', column: 12, map: { Subscriber: 'member', "O'Brien": 'casual' } },
       { field: 'speed', kind: 'scaled', column: 3, scale: 10 },
     ],

@@ -5,6 +5,7 @@ import { compileRecipe, fileFormatOf, parseRecipe, recipeHash, RecipeError, type
 import { convertStream } from '../../src/prepare/convert.js';
 import { compileTime, parseZone, wallToUtc } from '../../src/prepare/times.js';
 import { compileProjection, parseDms, parsePair, parseWktPoint } from '../../src/prepare/coords.js';
+import { AIS_RECIPE } from '../fixtures/prepare/recipes.mjs';
 
 function recipe(r: unknown): Recipe {
   const p = parseRecipe(r);
@@ -12,16 +13,7 @@ function recipe(r: unknown): Recipe {
   return p.recipe;
 }
 
-const AIS = recipe({
-  input: { header: true },
-  columns: [
-    { field: 'entity_id', kind: 'text', column: 0 },
-    { field: 'timestamp', kind: 'time', column: 1, format: 'iso8601' },
-    { field: 'longitude', kind: 'coordinate', column: 3, axis: 'longitude' },
-    { field: 'latitude', kind: 'coordinate', column: 2, axis: 'latitude' },
-    { field: 'speed', kind: 'scaled', column: 4, scale: 10, signed: false },
-  ],
-});
+const AIS = recipe(AIS_RECIPE);
 
 async function run(r: Recipe, text: string | Buffer, maxRows?: number) {
   const compiled = await compileRecipe(r);
