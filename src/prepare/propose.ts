@@ -32,6 +32,7 @@ const COMPACT_RE = /^\d{8}[T ]?\d{4,6}$/;
 const INT_RE = /^[+-]?\d+$/;
 const DEC_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)$/;
 const DEC_COMMA_RE = /^[+-]?\d+,\d+$/;
+const DEC_ANY_RE = /^[+-]?(?:\d+[.,]?\d*|[.,]\d+)$/;
 const ZONE_WORD = 'an IANA time zone such as "America/New_York", "UTC" or an offset such as "+01:00"';
 
 type TimeGuess = { format: 'epoch_s' | 'epoch_ms' | 'epoch_us' | 'epoch_ns' | 'iso8601' | 'us' | 'european' | 'excel' | 'compact'; zoneless: boolean; evidence: string; ambiguousOrder?: boolean };
@@ -72,7 +73,16 @@ function decimalsOf(values: string[], decimalComma: boolean): boolean {
 export function proposeRecipe(sample: Sample, inferred: InferResult, schema?: MetadataSchema): Proposal | null {
   const { dialect, rows: allRows } = detectDialect(sample.text, { delimiter: inferred.dialect.delimiter, hasHeader: inferred.dialect.hasHeader });
   // detectDialect's rows start after the preamble (splitting the whole sample into lines again cost seconds on 4 MiB of line breaks).
-  const body = allRows.slice(dialect.hasHeader ? 1 : 0);
+  let body = allRows.slice(dialect.hasHeader ? 1 : 0);
+  // Units rows under the header (NOAA/ERDDAP: "UTC,,degrees_east,degrees_north,knots"): rows whose
+  // coordinate cells are not numbers while the rows after them are. Up to 3 are skipped.
+  const f0 = inferred.file_format;
+  const numeric = (r: string[] | undefined, i: number | undefined) => i === undefined || DEC_ANY_RE.test((r?.[i] ?? '').trim());
+  let unitRows = 0;
+  if (dialect.hasHeader && (f0.latitude !== undefined || f0.longitude !== undefined)) {
+    while (unitRows < 3 && body.length > unitRows + 1 && !(numeric(body[unitRows], f0.latitude) && numeric(body[unitRows], f0.longitude)) && numeric(body[unitRows + 1], f0.latitude) && numeric(body[unitRows + 1], f0.longitude)) unitRows++;
+    body = body.slice(unitRows);
+  }
   const rows = body.length ? body : allRows;
   const column = (i: number) => rows.map((r) => (r[i] ?? '').trim());
   const decimalComma = dialect.delimiter !== ',' && rows.some((r) => r.some((v) => DEC_COMMA_RE.test(v)));
@@ -88,6 +98,10 @@ export function proposeRecipe(sample: Sample, inferred: InferResult, schema?: Me
   const HEADER = 'it has a header row (the importer counts it as one invalid row per file)';
   if (dialect.hasHeader) reasons.push(HEADER);
   if (dialect.preambleLines > 0) reasons.push(`${dialect.preambleLines} line(s) come before the table`);
+  if (unitRows > 0) {
+    reasons.push(`${unitRows} row(s) under the header hold units or labels, not data`);
+    choices.push({ field: 'input.skip_rows', choice: String(unitRows), evidence: `the row(s) under the header read ${JSON.stringify(allRows[1]?.slice(0, 6))}` });
+  }
   if (decimalComma) reasons.push('numbers use decimal commas');
   if (sample.encoding === 'latin-1' || sample.encoding.startsWith('utf-16')) reasons.push(`it is encoded in ${sample.encoding}`);
 
@@ -171,7 +185,14 @@ export function proposeRecipe(sample: Sample, inferred: InferResult, schema?: Me
 
   // dataset properties
   const core = new Set(['entity_id', 'timestamp', 'longitude', 'latitude', 'altitude', 'metadata_id']);
-  for (const [name, i] of Object.entries(f)) {
+  // Properties the inference left out (e.g. decimals for a whole-number property) but a header names.
+  const byName = new Map(inferred.columns.map((c, i) => [c.name?.toLowerCase(), i]));
+  const props: [string, number][] = Object.entries(f);
+  for (const name of Object.keys(schema ?? {})) {
+    const i = byName.get(name.toLowerCase());
+    if (f[name] === undefined && i !== undefined && !Object.values(f).includes(i)) props.push([name, i]);
+  }
+  for (const [name, i] of props) {
     if (core.has(name)) continue;
     const prop = schema && Object.hasOwn(schema, name) ? schema[name] : undefined;
     const vs = column(i);
@@ -204,7 +225,7 @@ export function proposeRecipe(sample: Sample, inferred: InferResult, schema?: Me
       compression: 'auto',
       skip_lines: dialect.preambleLines,
       header: dialect.hasHeader,
-      skip_rows: 0,
+      skip_rows: unitRows,
       decimal_comma: decimalComma,
     },
     columns,

@@ -76,15 +76,61 @@ export function parseZone(name: string): Zone | null {
   return zone;
 }
 
-/** A wall-clock time (its fields read as if UTC) in a zone -> the instant, in UTC ms. */
+/**
+ * A wall-clock time (its fields read as if UTC) in a zone -> the instant, in UTC ms. The offsets a
+ * day before and a day after are the two candidates: the one that gives this wall time back wins;
+ * when both do (a fall-back hour, the wall time exists twice) the earlier instant; when neither
+ * does (a spring-forward gap, it does not exist) the offset in force before the change, as
+ * java.time and Temporal's "compatible" do.
+ */
 export function wallToUtc(wallMs: number, zone: Zone): number {
-  const o1 = zone(wallMs);
-  const t = wallMs - o1;
-  const o2 = zone(t);
-  if (o1 === o2) return t;
-  // Near a change: the wall time in force before it.
-  const t2 = wallMs - o2;
-  return zone(t2) === o2 ? Math.min(t, t2) : Math.max(t, t2);
+  const before = zone(wallMs - 86_400_000);
+  const after = zone(wallMs + 86_400_000);
+  const tBefore = wallMs - before;
+  if (before === after) {
+    // No change within a day (nearly always): one lookup decides, unless a change sits in between.
+    if (zone(tBefore) === before) return tBefore;
+  }
+  const tAfter = wallMs - after;
+  const okBefore = zone(tBefore) === before;
+  const okAfter = zone(tAfter) === after;
+  if (okBefore && okAfter) return Math.min(tBefore, tAfter);
+  if (okBefore) return tBefore;
+  if (okAfter) return tAfter;
+  return tBefore;
+}
+
+const QUARTER = 900_000;
+const converters = new WeakMap<Zone, (wallMs: number) => number>();
+
+/**
+ * wallToUtc with the offset remembered per quarter hour of wall time (zones change offsets on
+ * quarter hours): a million local times cost a few thousand resolutions, and the last quarter
+ * answers most rows without a lookup.
+ */
+export function localToUtc(zone: Zone): (wallMs: number) => number {
+  let f = converters.get(zone);
+  if (f) return f;
+  const byQuarter = new Map<number, number>();
+  let lastQ = NaN;
+  let lastOff = 0;
+  f = (w) => {
+    const q = Math.floor(w / QUARTER);
+    if (q !== lastQ) {
+      let off = byQuarter.get(q);
+      if (off === undefined) {
+        const start = q * QUARTER;
+        off = start - wallToUtc(start, zone);
+        if (byQuarter.size > 500_000) byQuarter.clear();
+        byQuarter.set(q, off);
+      }
+      lastQ = q;
+      lastOff = off;
+    }
+    return w - lastOff;
+  };
+  converters.set(zone, f);
+  return f;
 }
 
 const ISO_RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -181,12 +227,13 @@ export function compileTimeAt(spec: TimeSpec, hasTimeColumn: boolean): ((s: stri
   if (format === 'epoch_s') return (s, a, b) => fastInt(s, a, b, false) * 1000;
   if (format !== 'iso8601' && format !== 'us' && format !== 'european') return null;
   const zone = spec.time_zone === undefined ? null : parseZone(spec.time_zone);
+  const local = zone ? localToUtc(zone) : null;
   const read = format === 'iso8601' ? fastIso : format === 'us' ? (s: string, a: number, b: number) => fastDmy(s, a, b, true) : (s: string, a: number, b: number) => fastDmy(s, a, b, false);
   return (s, a, b) => {
     const w = read(s, a, b);
     if (Number.isNaN(w)) return NaN;
     if (!Number.isNaN(fastOffset)) return w - fastOffset;
-    return zone ? wallToUtc(w, zone) : NaN;
+    return local ? local(w) : NaN;
   };
 }
 
@@ -227,6 +274,7 @@ export function compileTime(spec: TimeSpec, hasTimeColumn: boolean): (value: str
   }
   const zone = spec.time_zone === undefined ? null : parseZone(spec.time_zone);
   if (spec.time_zone !== undefined && !zone) throw new Error(`unknown time zone "${spec.time_zone}"`);
+  const local = zone ? localToUtc(zone) : null;
   const label = format === 'us' ? 'a US month/day/year date-time' : format === 'european' ? 'a day/month/year date-time' : format === 'excel' ? 'an Excel day serial' : format === 'compact' ? 'a yyyymmddhhmmss time' : 'an ISO 8601 date-time';
   return (v, tod) => {
     const p = parseDateTime(v, format);
@@ -238,7 +286,7 @@ export function compileTime(spec: TimeSpec, hasTimeColumn: boolean): (value: str
       w += t;
     }
     if (p.offset !== null) return w - p.offset;
-    if (!zone) return 'has no offset and the recipe gives no time_zone';
-    return wallToUtc(w, zone);
+    if (!local) return 'has no offset and the recipe gives no time_zone';
+    return local(w);
   };
 }

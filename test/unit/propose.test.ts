@@ -34,6 +34,19 @@ async function convert(recipe: unknown, text: string) {
 }
 
 describe('infer_csv_format proposes a recipe when the file does not fit the importer', () => {
+  it('NOAA/ERDDAP style: a units row under the header is skipped, and a decimal property named by its header is scaled', async () => {
+    let text = 'time,vessel_id,longitude,latitude,sog,cog\nUTC,,degrees_east,degrees_north,knots,degrees\n';
+    for (let i = 0; i < 60; i++) text += `2023-06-01T00:${String(i).padStart(2, '0')}:00Z,2190000${i % 5},${(10.5 + i * 0.001).toFixed(4)},${(55.2 + i * 0.001).toFixed(4)},${(i % 18) / 2 + 0.5},${(i * 7) % 360}\n`;
+    const p = propose(text, { sog: { type: 'number', signed: false }, cog: { type: 'number', signed: false } } as MetadataSchema)!;
+    expect(p.recipe.input).toMatchObject({ header: true, skip_rows: 1 });
+    expect(p.reasons.join(' ')).toMatch(/units/);
+    expect(p.recipe.columns!.find((c) => c.field === 'timestamp')).toMatchObject({ kind: 'time', format: 'iso8601', column: 0 });
+    expect(p.recipe.columns!.find((c) => c.field === 'sog')).toMatchObject({ kind: 'scaled', column: 4, scale: 10 });
+    const { out, stats } = await convert(p.recipe, text);
+    expect(stats).toMatchObject({ skipped: 2, written: 60, rejected: {} });
+    expect(out.split('\n')[0]).toContain(String(Date.UTC(2023, 5, 1)));
+  });
+
   it('AIS (MarineCadastre): header, ISO times with Z, speed in decimal knots for an integer property', async () => {
     const p = propose(fixture('ais-marinecadastre.csv'), { SOG: { type: 'number', signed: false } })!;
     expect(p.needed).toBe(true);

@@ -60,6 +60,33 @@ describe('times', () => {
     const ny = parseZone('America/New_York')!;
     expect(wallToUtc(Date.UTC(2016, 6, 1, 12), ny)).toBe(Date.UTC(2016, 6, 1, 16));
   });
+  it('turns local times into instants across daylight saving, east and west of Greenwich (found on a Berlin file)', () => {
+    const berlin = compileTime({ format: 'european', time_zone: 'Europe/Berlin' }, false);
+    // Spring forward, 2023-03-26 02:00 CET -> 03:00 CEST.
+    expect(berlin('26.03.2023 01:54:00')).toBe(Date.UTC(2023, 2, 26, 0, 54));
+    expect(berlin('26.03.2023 02:30:00')).toBe(Date.UTC(2023, 2, 26, 1, 30)); // does not exist: the offset before (+1)
+    expect(berlin('26.03.2023 03:10:00')).toBe(Date.UTC(2023, 2, 26, 1, 10));
+    // Fall back, 2023-10-29 03:00 CEST -> 02:00 CET: 02:30 exists twice, the earlier is taken.
+    expect(berlin('29.10.2023 01:59:00')).toBe(Date.UTC(2023, 9, 28, 23, 59));
+    expect(berlin('29.10.2023 02:30:00')).toBe(Date.UTC(2023, 9, 29, 0, 30));
+    expect(berlin('29.10.2023 03:00:00')).toBe(Date.UTC(2023, 9, 29, 2, 0));
+    const us = compileTime({ format: 'us', time_zone: 'America/New_York' }, false);
+    expect(us('3/13/2016 01:59:00')).toBe(Date.UTC(2016, 2, 13, 6, 59));
+    expect(us('3/13/2016 02:30:00')).toBe(Date.UTC(2016, 2, 13, 7, 30)); // does not exist: the offset before (-5)
+    expect(us('11/6/2016 01:30:00')).toBe(Date.UTC(2016, 10, 6, 5, 30)); // twice: the earlier (EDT)
+    expect(us('11/6/2016 02:00:00')).toBe(Date.UTC(2016, 10, 6, 7, 0));
+    // Every minute of both years agrees with the exact resolution (no quarter-hour cache).
+    const ny = parseZone('America/New_York')!;
+    const be = parseZone('Europe/Berlin')!;
+    for (let m = 0; m < 366 * 24 * 60; m += 7) {
+      const w = Date.UTC(2023, 0, 1) + m * 60_000;
+      const d = new Date(w);
+      const text = `${String(d.getUTCDate()).padStart(2, '0')}.${String(d.getUTCMonth() + 1).padStart(2, '0')}.${d.getUTCFullYear()} ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+      expect(berlin(text)).toBe(wallToUtc(w, be));
+      expect(wallToUtc(w, be) + be(wallToUtc(w, be)) === w || be(wallToUtc(w, be) - 86_400_000) !== be(wallToUtc(w, be) + 86_400_000)).toBe(true);
+      expect(wallToUtc(w, ny) - ny(wallToUtc(w, ny))).not.toBeNaN();
+    }
+  });
 });
 
 describe('coordinates', () => {
