@@ -42,7 +42,11 @@ const ENTITY = new Set([
   'plate', 'kennzeichen', 'fahrzeug', 'ordem', 'user', 'userid', 'person', 'individual', 'animal', 'bird', 'tag', 'trackid', 'object', 'entity', 'entityid',
   'imei', 'serial', 'unit', 'asset', 'bike', 'bikeid', 'driver', 'tail', 'registration', 'veiculo', 'vehiculo', 'matricula', 'agent', 'tracker', 'collar',
   'vid', 'veh', 'medallion', 'sid', 'platform', 'ptt', 'aircraft', 'drone', 'robot', 'phone', 'handset', 'subscriber', 'band', 'ring',
+  'identifier', 'ident', 'buoy', 'float', 'glider', 'drifter', 'transmitter', 'transponder', 'beacon', 'logger', 'rover', 'fleet', 'truck', 'lorry', 'trailer', 'van', 'train', 'tram', 'ferry',
+  'cab', 'scooter', 'yacht', 'plane', 'wmo', 'hull', 'navio', 'barco', 'bateau', 'schiff', 'fartøy', 'fartyg', 'alus', 'buque', 'camion', 'lkw', 'auto', 'coche', 'voiture', 'bil', 'ajoneuvo', 'pojazd', 'voertuig',
 ]);
+/** German-style compounds: Fahrzeugnummer, Gerätekennung, Schiffsname. */
+const ENTITY_COMPOUND = /^(fahrzeug|geraet|gerät|geräte|schiff|schiffs|boot|tier|fahrer|nutzer|benutzer|kunden?|sender|logger|tracker)(nummer|nr|id|kennung|name|code)$/;
 const SHARED = new Set(['line', 'route', 'linha', 'linea', 'ligne', 'vendor', 'base', 'company', 'operator', 'type', 'status', 'station', 'stop', 'pattern', 'category', 'class', 'mode', 'provider', 'payment', 'flag', 'call', 'taxon', 'sensor', 'study', 'source', 'census', 'tract', 'area', 'community', 'destination', 'cargo', 'rate', 'rateCode', 'zone', 'block',
   // places: codes that put all their points at one place
   'locality', 'place', 'site', 'district', 'county', 'state', 'province', 'country', 'airport', 'net', 'network', 'radar', 'receiver', 'group', 'stand', 'beat', 'ward', 'dock', 'terminal', 'port', 'harbour', 'dataset', 'institution', 'protocol', 'basin', 'agency', 'satellite', 'instrument', 'model', 'taxonomic',
@@ -95,7 +99,7 @@ export function readName(raw: string | null): NameInfo | null {
   if (has(LAT) || axis('y') || glued('lat|latitude')) roles.add('latitude');
   if (has(LON) || axis('x') || glued('lon|lng|long|longitude')) roles.add('longitude');
   if (has(TIME) || /^t(ime)?(_?(ns|ms|us|s))?$/.test(joined) || tokens.some((t) => /^(started|ended)$/.test(t) && tokens.includes('at'))) roles.add('timestamp');
-  if (has(ENTITY) || tokens.at(-1) === 'id') roles.add('entity');
+  if (has(ENTITY) || /^(id|identifier|ident|uid|nr|no)$/.test(tokens.at(-1) ?? '') || tokens.some((t) => ENTITY_COMPOUND.test(t))) roles.add('entity');
   if (tokens.some((t) => SHARED.has(t))) roles.add('shared');
   if (tokens.some((t) => EVENT.has(t))) roles.add('event');
   if (has(ALT)) roles.add('altitude');

@@ -29,20 +29,24 @@ const PAIR_RE = /^\(?\s*-?\d{1,3}\.\d+(?:\s*[,;]\s*|\s+)-?\d{1,3}\.\d+(?:\s*\))?
 /** Values longer than this are text: no number, date, id or point is this long, and no pattern runs over them. */
 export const MAX_CLASSIFIED_CHARS = 256;
 
+/** English month names and abbreviations, for dates like 14 June 2023 and Jun 14, 2023. */
+const MONTH_NAME = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 export const DATETIME_FORMATS: { re: RegExp; label: string }[] = [
   { re: /^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i, label: 'ISO 8601 date-time' },
   { re: /^\d{4}\/\d{1,2}\/\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/, label: 'yyyy/mm/dd date-time' },
   { re: /^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]M)?$/i, label: 'day/month or month/day date-time' },
   { re: /^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}$/, label: 'Twitter-style date-time' },
   { re: /^[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(?::\d{2})?(?: (?:GMT|UTC|[+-]\d{4}))?$/, label: 'RFC 2822 date-time' },
-  { re: /^\d{8}[T ]?\d{6}$/, label: 'compact yyyymmddhhmmss' },
+  { re: /^\d{8}[T ]?\d{6}(?:Z|[+-]\d{2}:?\d{2})?$/, label: 'compact yyyymmddhhmmss' },
+  { re: /^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*[AP]M$/i, label: 'ISO date with a 12-hour time' },
+  { re: /^\d{4}\.\d{1,2}\.\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/, label: 'yyyy.mm.dd date-time' },
+  { re: new RegExp(`^(?:\\d{1,2}[ -]${MONTH_NAME}\\.?[ -]\\d{4}|${MONTH_NAME}\\.? \\d{1,2},? \\d{4})[ T,]+\\d{1,2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:\\s*[AP]M)?(?:\\s*(?:Z|UTC|GMT|[+-]\\d{2}:?\\d{2}))?$`, 'i'), label: 'month-name date-time' },
   { re: /^\d{8} \d{2}:\d{2}(?::\d{2})?$/, label: 'yyyymmdd hh:mm:ss' },
   { re: /^\d{1,2}:\d{2}:\d{2}(?:\.\d+)? \d{1,2}-[A-Za-z]{3}-\d{4}$/, label: 'hh:mm:ss dd-Mon-yyyy' },
   { re: /^\d{1,2}[- ][A-Za-z]{3}[- ]\d{4}[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/, label: 'dd-Mon-yyyy hh:mm:ss' },
   { re: /^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} (?:[A-Z]{3,4}|GMT[+-]\d{2}:?\d{2}) \d{4}$/, label: 'Java Date.toString date-time' },
   { re: /^\/Date\(-?\d{1,15}(?:[+-]\d{4})?\)\/$/, label: 'Microsoft JSON date (epoch milliseconds inside /Date(...)/)' },
 ];
-const MONTH_NAME = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 /** 2023-06-14, 14/06/2023, 2023/06/14, 14 June 2023, 14-Jun-2023, June 14, 2023. */
 const DATE_RE = new RegExp(
   `^(?:\\d{4}-\\d{1,2}-\\d{1,2}|\\d{1,2}[/.-]\\d{1,2}[/.-]\\d{4}|\\d{4}\\/\\d{1,2}\\/\\d{1,2}|\\d{1,2}[ -]${MONTH_NAME}\\.?[ -]\\d{4}|${MONTH_NAME}\\.? \\d{1,2},? \\d{4})$`,
