@@ -207,6 +207,27 @@ describe('prepare_files, then put_batch, in the sandbox over stdio', () => {
     }
   });
 
+  it('cancelled during a preparation: the conversion thread stops, finished outputs stay, nothing half-written is listed', async () => {
+    await s3.bucket('cancel-ais');
+    for (let i = 0; i < 4; i++) await s3.put('cancel-ais', `raw/part-${i}.csv.gz`, ais(60_000, i), true);
+    const args = { source: { s3: { bucket: 'cancel-ais', prefix: 'raw/', glob: '*.csv.gz' } }, recipe: AIS_RECIPE, parallel: 1 };
+    const started = await prepare(mcp, args);
+    for (;;) {
+      const state = structured(await mcp.call('get_prepare_job', { job_id: started.job.id })).job;
+      if (state.files.done >= 1 || state.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const cancelled = await mcp.call('cancel_prepare_job', { job_id: started.job.id });
+    expect(cancelled.isError).toBeFalsy();
+    const done = await waitJob(mcp, started.job.id);
+    expect(done.job.status).toBe('cancelled');
+    const keys = await keysUnder('cancel-ais', 'dfi-prepared/raw/');
+    // The manifest and the outputs finished before the cancel; each complete (60,000 rows less the 120 bad times).
+    expect(keys.filter((k) => k.endsWith('.csv'))).toHaveLength(done.job.files.done);
+    for (const k of keys.filter((k) => k.endsWith('.csv'))) expect((await body('cancel-ais', k)).split('\n').length - 1).toBe(60_000 - 120);
+    expect(done.job.files.done).toBeLessThan(4);
+  }, 300_000);
+
   it('killed during a preparation, run again: finishes without duplicates or partial objects', async () => {
     await s3.bucket('big-ais');
     const files = 5;
