@@ -40,6 +40,7 @@ export const DATETIME_FORMATS: { re: RegExp; label: string }[] = [
   { re: /^\d{8}[T ]?\d{6}(?:Z|[+-]\d{2}:?\d{2})?$/, label: 'compact yyyymmddhhmmss' },
   { re: /^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*[AP]M$/i, label: 'ISO date with a 12-hour time' },
   { re: /^\d{4}\.\d{1,2}\.\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/, label: 'yyyy.mm.dd date-time' },
+  { re: /^\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s+(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2})$/, label: 'time-first date-time (hh:mm:ss date)' },
   { re: new RegExp(`^(?:\\d{1,2}[ -]${MONTH_NAME}\\.?[ -]\\d{4}|${MONTH_NAME}\\.? \\d{1,2},? \\d{4})[ T,]+\\d{1,2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:\\s*[AP]M)?(?:\\s*(?:Z|UTC|GMT|[+-]\\d{2}:?\\d{2}))?$`, 'i'), label: 'month-name date-time' },
   { re: /^\d{8} \d{2}:\d{2}(?::\d{2})?$/, label: 'yyyymmdd hh:mm:ss' },
   { re: /^\d{1,2}:\d{2}:\d{2}(?:\.\d+)? \d{1,2}-[A-Za-z]{3}-\d{4}$/, label: 'hh:mm:ss dd-Mon-yyyy' },
