@@ -1087,7 +1087,7 @@ export function inferCsvFormat(sample: Sample, opts: InferOptions = {}): InferRe
     c.score >= 0.3 && c.p.distinct > 1 && (((named(c.p, 'entity') && !named(c.p, 'shared')) || header === null) || c.structure === 'tracks');
   // One value in every row: the single object of the file when the header calls it an identifier, or a headerless file starts with it.
   const single = (c: Choice) =>
-    c.score >= 0.25 && c.p.distinct === 1 && c.p.nonEmpty.length === rows.length && rows.length >= 3 && (named(c.p, 'entity') || (c.p.index === 0 && (header === null || /\d/.test(c.p.nonEmpty[0]!))));
+    c.score >= 0.25 && c.p.distinct === 1 && c.p.nonEmpty.length === rows.length && (named(c.p, 'entity') || (c.p.index === 0 && (header === null || /\d/.test(c.p.nonEmpty[0]!))));
   const entity = entities.find(eligible) ?? entities.find(single);
   listCandidates('entity_id', entity ? [entity, ...entities.filter((c) => c !== entity)] : entities);
   const constant = entities.find((c) => c.p.distinct === 1 && c.p.nonEmpty.length === rows.length && (named(c.p, 'entity') || c.p.index === 0));
