@@ -59,12 +59,12 @@ export function expectedPoints(rows: SourceRow[], format: WireCsvFormat, schema:
 }
 
 export interface Verdict {
-  check: 'count' | 'entities' | 'records' | 'place' | 'time' | 'entity_column';
+  check: 'status' | 'count' | 'entities' | 'records' | 'place' | 'time' | 'entity_column';
   /** true: as expected; false: something is wrong; null: could not be told. */
   ok: boolean | null;
   says: string;
   /** Stable code of what a failing check suggests. */
-  suggests?: 'lat_lon_swapped' | 'time_unit_seconds' | 'time_unit_off_by_1000' | 'wrong_entity_column' | 'rows_missing' | 'extra_points' | 'coordinates_differ' | 'at_sea';
+  suggests?: 'lat_lon_swapped' | 'time_unit_seconds' | 'time_unit_off_by_1000' | 'wrong_entity_column' | 'rows_missing' | 'extra_points' | 'coordinates_differ' | 'at_sea' | 'batch_incomplete';
 }
 
 const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));

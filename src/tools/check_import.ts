@@ -15,6 +15,8 @@ import { renderPicture, type Panel } from '../preview/render.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 
 const SAMPLE_ENTITIES = 5;
+/** Up to this many entities, every query names the import's own entities, so other imports in the same window do not count. */
+const MAX_SCOPED_ENTITIES = 1_000;
 const MAX_ENTITY_RECORDS = 5_000;
 const MAX_EDGE_RECORDS = 10_000;
 
@@ -81,10 +83,21 @@ export const checkImport = defineTool({
       ...(rows.unreadable ? { note: `The source could not be read (${rows.unreadable}); only what landed is checked.` } : !rows.whole && rows.rows.length ? { note: `A sample: the first ${rows.rows.length} rows of ${rows.files.length} file(s); expected counts are lower bounds.` } : {}),
     };
 
+    // An aborted or failed batch stopped part way: what is missing was never imported, not rejected.
+    const incomplete = !['finished', 'success'].includes(job.status.toLowerCase());
+
     const q = (filters: QueryFilters, ret: QueryDocument['return'], maxRecords?: number) =>
       ctx.client.query({ datasetId, filters, return: ret }, { signal: ctx.signal, ...(maxRecords ? { maxRecords } : {}) });
     const nextSteps: string[] = [];
     const verdicts: Verdict[] = [];
+    if (incomplete) {
+      verdicts.push({
+        check: 'status',
+        ok: false,
+        suggests: 'batch_incomplete',
+        says: `The batch ended ${job.status}, not finished: only the ${job.insertCount ?? 'unknown number of'} row(s) it inserted before it stopped can have landed; the rest of the source was never imported (not rejected).`,
+      });
+    }
 
     // 1. Is the Query API there at all?
     let total: number;
@@ -106,18 +119,22 @@ export const checkImport = defineTool({
       };
     }
 
-    // 2. The import's time window (from the source sample), its count and counts per entity.
-    const window: QueryFilters = hasSample ? { time: { minTime: new Date(expected!.minTime).toISOString(), maxTime: new Date(expected!.maxTime + 1).toISOString() } } : {};
-    let windowInfo: { minTime: string; maxTime: string; count: number; expected: number } | undefined;
+    // 2. The import's time window (from the source sample) and, when they are few enough to name, its
+    // entities: other imports into the same dataset and window must not count as this one's points.
+    const scopedIds = hasSample && expected!.perEntity.length <= MAX_SCOPED_ENTITIES ? expected!.perEntity.map(([id]) => id) : undefined;
+    const window: QueryFilters = hasSample
+      ? { time: { minTime: new Date(expected!.minTime).toISOString(), maxTime: new Date(expected!.maxTime + 1).toISOString() }, ...(scopedIds ? { id: scopedIds } : {}) }
+      : {};
+    let windowInfo: { minTime: string; maxTime: string; count: number; expected: number; entities?: number } | undefined;
     const entities: { id: string; expected: number; landed: number }[] = [];
     let perEntity: Record<string, number> = {};
     if (hasSample) {
       const inWindow = count(await q(window, { type: 'count' }));
-      windowInfo = { minTime: window.time!.minTime!, maxTime: new Date(expected!.maxTime).toISOString(), count: inWindow, expected: expected!.points.length };
+      windowInfo = { minTime: window.time!.minTime!, maxTime: new Date(expected!.maxTime).toISOString(), count: inWindow, expected: expected!.points.length, ...(scopedIds ? { entities: scopedIds.length } : {}) };
       const grouped = await q(window, { type: 'count', groupBy: { type: 'uniqueId' } });
       perEntity = grouped.kind === 'countByEntity' ? grouped.counts : {};
       for (const [id, n] of expected!.perEntity.slice(0, SAMPLE_ENTITIES)) entities.push({ id, expected: n, landed: perEntity[id] ?? 0 });
-      verdicts.push(countVerdict(inWindow, expected!.points.length, rows.whole, job.insertCount));
+      verdicts.push(countVerdict(inWindow, expected!.points.length, rows.whole, job.insertCount, !!scopedIds));
       verdicts.push(entitiesVerdict(entities, rows.whole));
     } else {
       verdicts.push({
@@ -171,7 +188,11 @@ export const checkImport = defineTool({
     if (failed.some((v) => v.suggests === 'time_unit_seconds')) nextSteps.push('Convert the time column to epoch milliseconds (multiply by 1000) and import again.');
     if (failed.some((v) => v.suggests === 'wrong_entity_column')) nextSteps.push('Run infer_csv_format on the files and pick the column that identifies the moving thing (vehicle, device, person) as entity_id; then import again.');
     if (failed.some((v) => v.suggests === 'time_unit_off_by_1000')) nextSteps.push('The landed times are 1000 times off the source\'s: check that the time column holds epoch milliseconds (prepare_files converts seconds, microseconds or date-times), then import again.');
-    if (failed.some((v) => v.suggests === 'rows_missing')) nextSteps.push('Read the job\'s log with get_batch: rejected rows are listed there.');
+    if (incomplete) {
+      nextSteps.push(
+        `Tell the person the batch was ${job.status} after inserting ${job.insertCount ?? 'an unknown number of'} row(s): the other rows were never imported. Importing the files again (put_batch with reimport true) adds every row anew, so the points already inserted would be there twice; ask before doing it.`,
+      );
+    } else if (failed.some((v) => v.suggests === 'rows_missing')) nextSteps.push('Read the job\'s log with get_batch: rejected rows are listed there.');
     if (failed.some((v) => v.suggests === 'extra_points')) nextSteps.push('The dataset holds more points than this import inserted: the same files may have been imported before, or other imports share the time window. Tell the person before importing again.');
     // Every failed check leads somewhere: one without its own advice still gets shown to the person.
     if (failed.length && !nextSteps.length) nextSteps.push(`Show the person the failed checks (${failed.map((v) => v.check).join(', ')}) and what they say, and ask how to go on.`);
@@ -229,21 +250,24 @@ function count(a: QueryAnswer): number {
   return a.kind === 'count' ? a.count : a.kind === 'countByEntity' ? Object.values(a.counts).reduce((x, y) => x + y, 0) : a.totalRecords;
 }
 
-function countVerdict(inWindow: number, expected: number, whole: boolean, inserted: number | undefined): Verdict {
+function countVerdict(inWindow: number, expected: number, whole: boolean, inserted: number | undefined, scoped: boolean): Verdict {
   const job = inserted !== undefined ? ` (the job says ${inserted} inserted)` : '';
-  if (whole && inWindow === expected) return { check: 'count', ok: true, says: `${inWindow} point(s) in the import's time window, as many as the source's valid rows${job}.` };
+  const where = scoped ? "the import's entities have in its time window" : "in the import's time window";
+  if (whole && inWindow === expected) return { check: 'count', ok: true, says: `${inWindow} point(s) ${where}, as many as the source's valid rows${job}.` };
   if (inWindow < expected) {
-    return { check: 'count', ok: false, suggests: 'rows_missing', says: `Only ${inWindow} point(s) in the import's time window where the source has ${expected} valid row(s)${job}: ${expected - inWindow} missing.` };
+    return { check: 'count', ok: false, suggests: 'rows_missing', says: `Only ${inWindow} point(s) ${where} where the source has ${expected} valid row(s)${job}: ${expected - inWindow} missing.` };
   }
   if (whole) {
     return {
       check: 'count',
       ok: false,
       suggests: 'extra_points',
-      says: `${inWindow} point(s) in the import's time window but the source has ${expected} valid row(s)${job}: the dataset holds other points in that window too (the same files imported twice?).`,
+      says: scoped
+        ? `${inWindow} point(s) ${where} but the source has ${expected} valid row(s)${job}: these entities have other points in that window too (the same rows imported twice, or another import of the same entities).`
+        : `${inWindow} point(s) ${where} but the source has ${expected} valid row(s)${job}: the dataset holds other points in that window too (other imports, or the same files imported twice).`,
     };
   }
-  return { check: 'count', ok: true, says: `${inWindow} point(s) in the import's time window, at least the ${expected} valid row(s) of the sample${job}.` };
+  return { check: 'count', ok: true, says: `${inWindow} point(s) ${where}, at least the ${expected} valid row(s) of the sample${job}.` };
 }
 
 function entitiesVerdict(entities: { id: string; expected: number; landed: number }[], whole: boolean): Verdict {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startMcp, structured, text, type McpSession } from '../helpers/mcp.js';
-import { EXAMPLES_DATASETS, GUIDE_FORMAT, ROLE_ARN } from '../helpers/paths.js';
+import { EXAMPLES_DATASETS, EXAMPLES_S3, GUIDE_FORMAT, ROLE_ARN } from '../helpers/paths.js';
 
 let mcp: McpSession;
 let dir: string;
@@ -109,5 +109,50 @@ describe('add_enum_values', () => {
     const notEnum = await mcp.call('add_enum_values', { dataset_id: 'gs.trips', property: 'route_id', values: ['x'], confirm: true });
     expect(notEnum.isError).toBe(true);
     expect(text(notEnum)).toMatch(/not an enum/);
+  });
+});
+
+describe('check_import when other imports share the dataset and the time window', () => {
+  let root: string;
+  let own: McpSession;
+  beforeAll(async () => {
+    // The guide's bucket, plus another bucket of three Paris vehicles in the same minutes of 2022-01-01.
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'dfi-check-mixed-'));
+    fs.cpSync(path.join(EXAMPLES_S3, 'my_bucket'), path.join(root, 'my_bucket'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'paris', 'in'), { recursive: true });
+    const lines: string[] = [];
+    for (let i = 0; i < 60; i++) lines.push(`paris-${i % 3},${1640995700000 + i * 10_000},${(2.30 + i * 0.001).toFixed(5)},${(48.85 + (i % 3) * 0.01).toFixed(5)},,,,1,,driving`);
+    fs.writeFileSync(path.join(root, 'paris', 'in', 'p.csv'), lines.join('\n') + '\n');
+    const guide = JSON.parse(fs.readFileSync(EXAMPLES_DATASETS, 'utf8')).datasets[0];
+    fs.writeFileSync(path.join(root, 'datasets.json'), JSON.stringify({ datasets: [{ ...guide, id: 'gs.mixed' }] }));
+    own = await startMcp(['--sandbox', '--sandbox-s3-root', root, '--sandbox-datasets', path.join(root, 'datasets.json')]);
+  });
+  afterAll(async () => {
+    await own?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  async function importInto(source: object): Promise<string> {
+    const dry = structured(await own.call('put_batch', { dataset_id: 'gs.mixed', source, file_format: GUIDE_FORMAT }));
+    let job = structured(await own.call('put_batch', { dataset_id: 'gs.mixed', source, file_format: GUIDE_FORMAT, dry_run: false, confirmation: dry.confirmation.token })).job;
+    while (!['finished', 'error', 'aborted'].includes(job.status)) job = structured(await own.call('get_batch', { batch_id: job.id, wait_seconds: 30 })).job;
+    expect(job.status).toBe('finished');
+    return job.id;
+  }
+
+  it("counts and places only the import's own entities", async () => {
+    const paris = await importInto({ s3: { bucket: 'paris', prefix: 'in/', glob: '*.csv', role_arn: ROLE_ARN } });
+    const guide = await importInto(SOURCE);
+    const c = structured(await own.call('check_import', { batch_id: guide, preview: false }));
+    const byCheck = Object.fromEntries(c.verdicts.map((v: { check: string }) => [v.check, v]));
+    for (const check of ['count', 'entities', 'place']) expect(byCheck[check].ok, `${check}: ${byCheck[check].says}`).toBe(true);
+    expect(c.landed.window.count).toBe(c.batch.insertCount);
+    expect(c.landed.totalInDataset).toBe(c.batch.insertCount + 60);
+    expect(byCheck.place.says).toContain('London');
+    expect(byCheck.place.says).not.toContain('Paris');
+    // And the other way round: the Paris batch sees its 60 points only.
+    const p = structured(await own.call('check_import', { batch_id: paris, preview: false }));
+    expect(p.landed.window.count).toBe(60);
+    expect(p.verdicts.find((v: { check: string }) => v.check === 'place').says).toContain('Paris');
   });
 });

@@ -61,6 +61,11 @@ describe('following a long import', () => {
     expect(after.job.status).toBe('aborted');
     expect(after.job.insertCount).toBeLessThan(ROWS);
     expect(after.history.map((h: { status: string }) => h.status)[0]).toBe('aborted');
+    // check_import says the batch stopped part way: the rest was never imported, not rejected.
+    const check = structured(await mcp.call('check_import', { batch_id: started.job.id, preview: false }));
+    expect(check.verdicts[0]).toMatchObject({ check: 'status', ok: false, suggests: 'batch_incomplete' });
+    expect(check.nextSteps.join(' ')).toMatch(/never imported/);
+    expect(check.nextSteps.join(' ')).not.toMatch(/rejected rows are listed/);
   });
 
   it('refuses a source with both s3 and urls', async () => {
