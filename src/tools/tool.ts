@@ -163,8 +163,21 @@ export async function runTool<I extends z.ZodObject, O extends z.ZodObject>(
     return { structuredContent: result, content: [{ type: 'text', text: notes.length ? `${notes.join('\n')}\n${json}` : json }, ...images] };
   } catch (err) {
     log('debug', `${def.name}: failed in ${Date.now() - started} ms: ${cutText(describeError(err), 300)}`);
-    return errorResult(err, def.name);
+    return errorResult(withSandboxBuckets(err, ctx), def.name);
   }
+}
+
+/**
+ * Against the sandbox, S3 sources of put_batch are the folders under its S3 root and need no AWS
+ * credentials; check_s3_source and s3_uri samples read real S3 with the person's. Say so when the
+ * person has none, rather than only "aws configure".
+ */
+function withSandboxBuckets(err: unknown, ctx: ToolContext): unknown {
+  if (!(err instanceof UserFacingError) || err.kind !== 'aws_credentials') return err;
+  if (ctx.config.backend !== 'sandbox' || ctx.config.sandbox.s3Endpoint) return err;
+  const root = ctx.config.sandbox.s3Root;
+  const hint = `${err.hint ? `${err.hint} ` : ''}This server runs against the sandbox: its buckets are the folders under ${root} (s3://<bucket>/<key> is ${root}/<bucket>/<key>). put_batch reads them without AWS credentials; to look at one of those files, pass infer_csv_format a path or the file's text as sample. This tool reads real S3 only.`;
+  return new UserFacingError(err.kind, err.message, { hint, ...(err.status !== undefined ? { status: err.status } : {}) });
 }
 
 export function errorResult(err: unknown, toolName: string): CallToolResult {

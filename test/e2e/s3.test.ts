@@ -79,8 +79,21 @@ describe('check_s3_source against a real S3-compatible server', () => {
       expect(r.isError).toBe(true);
       expect(text(r)).toMatch(/no AWS credentials were found/);
       expect(text(r)).toMatch(/aws configure|AWS_PROFILE/);
+      // With an S3 endpoint the sandbox reads S3: no word about its bucket folders.
+      expect(text(r)).not.toMatch(/runs against the sandbox/);
     } finally {
       await bare.close();
+    }
+    // Without one, the sandbox's buckets are folders: the error says where they are and what reads them.
+    const folders = await startMcp(['--sandbox']);
+    try {
+      const r = await folders.call('check_s3_source', { bucket: 'my_bucket', prefix: 'my_path/', glob: '*.csv' });
+      expect(r.isError).toBe(true);
+      expect(text(r)).toMatch(/no AWS credentials were found/);
+      expect(text(r)).toMatch(/runs against the sandbox: its buckets are the folders under .*examples[\\/]s3/);
+      expect(text(r)).toMatch(/put_batch reads them without AWS credentials/);
+    } finally {
+      await folders.close();
     }
   });
 });
