@@ -794,6 +794,14 @@ function assertTable(sample: Sample, rows: string[][], width: number): void {
   if (control > Math.max(8, head.length * 0.01)) {
     throw invalidInput(`${sample.origin} does not look like text: ${control} control or undecodable characters in its first ${head.length}.`, 'Give a CSV file (plain text, or gzip-compressed text), not a binary file such as Parquet, Excel or a ZIP archive.');
   }
+  // JSON (an API answer, GeoJSON, a JSON lines log) parses as a table of braces and quotes: say what it is.
+  const lead = head.trimStart();
+  if ((lead.startsWith('{') || lead.startsWith('[')) && (head.match(/"\s*:/g)?.length ?? 0) >= 3) {
+    throw invalidInput(
+      `${sample.origin} looks like JSON (it starts with "${lead[0]}" and holds "key": value pairs), not a delimited table.`,
+      'Convert it to CSV with one row per position (for example with jq or pandas.json_normalize) before importing.',
+    );
+  }
   if (rows.length === 0) throw invalidInput(`${sample.origin} has no rows.`, 'Give a file, or a sample, with at least one data row.');
   if (width > MAX_COLUMNS) {
     throw invalidInput(`${sample.origin} has rows of at least ${width} columns; a trajectory file has far fewer (at most ${MAX_COLUMNS} are read).`, 'Check the delimiter (pass delimiter), or that this is the right file.');

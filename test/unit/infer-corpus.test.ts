@@ -139,6 +139,8 @@ describe('hostile input gets a clear error', () => {
     ['a quote storm', '"'.repeat(1_000_000), /single column/],
     ['empty input', '', /has no rows/],
     ['NUL bytes', '\0'.repeat(70_000), /does not look like text/],
+    ['a JSON document', JSON.stringify({ vehicles: Array.from({ length: 20 }, (_, i) => ({ id: `v${i}`, lat: 48.85 + i / 1000, lon: 2.35, t: 1700000000 + i })) }, null, 1), /looks like JSON/],
+    ['JSON lines', Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: 'v1', lat: 48.85 + i / 1000, lon: 2.35, t: 1700000000 + i })).join('\n'), /looks like JSON/],
     [
       'a fixed-width table with empty cells',
       ['STATION  DATE        LAT      LON      TEMP', 'A1       2023-06-14  48.8500  2.3500   12.1', 'A1       2023-06-14  48.8510           12.3', 'B2                   48.8600  2.3600', 'B2       2023-06-15           2.3610   11.0', 'C3       2023-06-15  48.8700'].join('\n'),
