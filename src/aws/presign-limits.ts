@@ -27,5 +27,6 @@ export interface Presigned {
   /** When the URLs stop working: the requested expiry, or the credentials' own, whichever is sooner. */
   expiresAt: string;
   bytes: number;
+  /** Only one kind: the credentials expire before the URLs would (put_batch: credentials_expire_early). */
   warnings: string[];
 }

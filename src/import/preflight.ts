@@ -22,10 +22,50 @@ export interface S3SourceArgs {
 }
 export type SourceArgs = { s3: S3SourceArgs } | { urls: string[] };
 
+/**
+ * The stable code of each put_batch warning (returned in preflight.warningCodes, in the order of
+ * preflight.warnings). Code branches on these, never on a warning's wording.
+ */
+export const PREFLIGHT_WARNING_CODES = [
+  'duplicate_url',
+  'bucket_name_read',
+  'legacy_bucket_name',
+  'prefix_slash_removed',
+  'prefix_without_slash',
+  'no_prefix',
+  'glob_not_csv',
+  'core_field_shares_column',
+  'shared_column',
+  'unmapped_required_properties',
+  'credentials_expire_early',
+  'compressed_files',
+  'nothing_matches',
+  'glob_readings_differ',
+  's3_not_checked',
+  'role_problem',
+  'role_not_fully_checked',
+  'role_not_checked',
+  'already_imported',
+  'confirmation_ignored',
+] as const;
+export type PreflightWarningCode = (typeof PREFLIGHT_WARNING_CODES)[number];
+export interface PreflightWarning {
+  code: PreflightWarningCode;
+  text: string;
+}
+
 export type Preflight = {
   checks: { name: string; ok: boolean; message: string }[];
   warnings: string[];
+  /** warningCodes[i] is the code of warnings[i]. */
+  warningCodes: PreflightWarningCode[];
 };
+
+/** Adds a warning with its code. */
+export function warn(pf: Preflight, code: PreflightWarningCode, text: string): void {
+  pf.warnings.push(text);
+  pf.warningCodes.push(code);
+}
 
 export const MAX_URLS = 10_000;
 /** AWS STS: "The plaintext that you use for both inline and managed session policies can't exceed 2,048 characters." */
@@ -45,7 +85,7 @@ function checkSource(source: SourceArgs, errors: string[], pf: Preflight): WireS
         continue;
       }
       if (url.protocol !== 'https:' && url.protocol !== 'http:') errors.push(`source.urls: ${displayUrl(u)} must be http or https.`);
-      if (seen.has(u)) pf.warnings.push(`source.urls lists ${displayUrl(u)} more than once: its rows would be imported twice.`);
+      if (seen.has(u)) warn(pf, 'duplicate_url', `source.urls lists ${displayUrl(u)} more than once: its rows would be imported twice.`);
       seen.add(u);
     }
     pf.checks.push({ name: 'source', ok: errors.length === 0, message: `${source.urls.length} URL(s)` });
@@ -53,20 +93,20 @@ function checkSource(source: SourceArgs, errors: string[], pf: Preflight): WireS
   }
   const s3 = source.s3;
   const bucket = normaliseBucket(s3.bucket);
-  if (bucket !== s3.bucket) pf.warnings.push(`bucket "${s3.bucket}" was read as the bucket name "${bucket}".`);
+  if (bucket !== s3.bucket) warn(pf, 'bucket_name_read', `bucket "${s3.bucket}" was read as the bucket name "${bucket}".`);
   const name = bucketNameProblem(bucket);
   if (name && 'error' in name) errors.push(name.error);
-  else if (name) pf.warnings.push(name.warning);
+  else if (name) warn(pf, 'legacy_bucket_name', name.warning);
   let prefix = s3.prefix;
   if (prefix !== undefined) {
     if (/^s3:\/\//i.test(prefix)) errors.push(`prefix "${prefix}" must be a key prefix, not an s3:// URI: give the part after the bucket name.`);
     const trimmed = normalisePrefix(prefix);
-    if (trimmed !== prefix && prefix.startsWith('/')) pf.warnings.push(`prefix "${prefix}": the leading "/" was removed (S3 keys do not start with one).`);
+    if (trimmed !== prefix && prefix.startsWith('/')) warn(pf, 'prefix_slash_removed', `prefix "${prefix}": the leading "/" was removed (S3 keys do not start with one).`);
     prefix = trimmed;
     const sibling = prefixWarning(prefix);
-    if (sibling) pf.warnings.push(sibling);
+    if (sibling) warn(pf, 'prefix_without_slash', sibling);
   } else {
-    pf.warnings.push('No prefix: the whole bucket is scanned for files that match the glob.');
+    warn(pf, 'no_prefix', 'No prefix: the whole bucket is scanned for files that match the glob.');
   }
   if (!s3.glob.trim()) errors.push('glob is empty: give a pattern such as "*.csv" (files directly under the prefix) or "**/*.csv" (at any depth).');
   else {
@@ -75,7 +115,7 @@ function checkSource(source: SourceArgs, errors: string[], pf: Preflight): WireS
     } catch (err) {
       errors.push(err instanceof UserFacingError ? `${err.message} ${err.hint ?? ''}`.trim() : `the glob is not a valid pattern.`);
     }
-    if (!/csv/i.test(s3.glob)) pf.warnings.push(`glob "${s3.glob}" does not mention csv: every matching file is read as CSV.`);
+    if (!/csv/i.test(s3.glob)) warn(pf, 'glob_not_csv', `glob "${s3.glob}" does not mention csv: every matching file is read as CSV.`);
   }
   const roleProblem = roleArnProblem(s3.role_arn);
   if (roleProblem) errors.push(roleProblem);
@@ -131,13 +171,13 @@ function checkFormat(format: FileFormat, dataset: Dataset, errors: string[], pf:
   const props = Object.keys(schema);
   const found = formatProblems(format, schema);
   errors.push(...found.errors.map((p) => describeFormatProblem(p, dataset, props)));
-  pf.warnings.push(...found.warnings.map((p) => describeFormatProblem(p, dataset, props)));
+  for (const p of found.warnings) warn(pf, p.code, describeFormatProblem(p, dataset, props));
   pf.checks.push({ name: 'file_format', ok: found.errors.length === 0, message: `${Object.keys(format).length} column(s) mapped` });
 }
 
 /** Builds the wire request from the tool's arguments, or throws with every problem found. */
 export function buildBatchRequest(datasetId: string, source: SourceArgs, format: FileFormat, dataset: Dataset): { request: BatchRequest; preflight: Preflight } {
-  const pf: Preflight = { checks: [{ name: 'dataset', ok: true, message: `dataset ${dataset.id} exists` }], warnings: [] };
+  const pf: Preflight = { checks: [{ name: 'dataset', ok: true, message: `dataset ${dataset.id} exists` }], warnings: [], warningCodes: [] };
   const errors: string[] = [];
   const wireSource = checkSource(source, errors, pf);
   checkFormat(format, dataset, errors, pf);

@@ -10,11 +10,12 @@
  * role checked against it would only mislead).
  */
 import { describeError } from '../errors.js';
+import type { PreflightWarning } from './preflight.js';
 import { awsCredentialsAtHand } from './s3-preflight.js';
 
 export interface RolePreflightResult {
   checks: { name: string; ok: boolean; message: string }[];
-  warnings: string[];
+  warnings: PreflightWarning[];
 }
 
 export interface RolePreflightInput {
@@ -70,14 +71,14 @@ export async function rolePreflight(input: RolePreflightInput): Promise<RolePref
       timeout,
     ]);
     const checks = report.checks.filter((c) => c.status !== 'could_not_check').map((c) => ({ name: `role_${c.name}`, ok: c.status === 'passed', message: `${c.message} (checked with your own AWS credentials)` }));
-    const warnings = report.checks
+    const warnings: PreflightWarning[] = report.checks
       .filter((c) => c.status === 'failed')
-      .map((c) => `The role check found a problem the import would hit: ${c.message} check_aws_role gives the statement to fix it and the full check.`);
+      .map((c) => ({ code: 'role_problem', text: `The role check found a problem the import would hit: ${c.message} check_aws_role gives the statement to fix it and the full check.` }));
     const lacking = [...new Set(report.checks.filter((c) => c.status === 'could_not_check' && c.missingPermission).map((c) => c.missingPermission!))];
-    if (lacking.length) warnings.push(`The role could not be fully checked with your AWS credentials (missing ${lacking.join('; ')}); this may be fine. check_aws_role says more.`);
+    if (lacking.length) warnings.push({ code: 'role_not_fully_checked', text: `The role could not be fully checked with your AWS credentials (missing ${lacking.join('; ')}); this may be fine. check_aws_role says more.` });
     return { checks, warnings };
   } catch (err) {
-    return { checks: [], warnings: [`The role could not be checked with your own AWS credentials (${describeError(err).split('\n')[0]}); the platform assumes it, so this may be fine. check_aws_role says more.`] };
+    return { checks: [], warnings: [{ code: 'role_not_checked', text: `The role could not be checked with your own AWS credentials (${describeError(err).split('\n')[0]}); the platform assumes it, so this may be fine. check_aws_role says more.` }] };
   } finally {
     clearTimeout(timer);
   }

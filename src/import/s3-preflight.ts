@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describeError } from '../errors.js';
 import type { ListedObject } from '../aws/presign-limits.js';
 import { compressionOfBytes, compressionWarning, nothingMatches } from '../rules/compression.js';
+import type { PreflightWarning } from './preflight.js';
 import { meanRowBytes, type SourceSize } from './verdict.js';
 
 /** Credentials the SDK finds without a network round trip (never the instance metadata service). */
@@ -23,7 +24,7 @@ export function awsCredentialsAtHand(env: NodeJS.ProcessEnv = process.env, endpo
 
 export interface S3PreflightResult {
   check: { name: string; ok: boolean; message: string } | null;
-  warnings: string[];
+  warnings: PreflightWarning[];
   /** The first matching keys (at most 3), for the role check. */
   keys: string[];
   /** The matching objects, when they were listed with the person's credentials (at most MAX_LISTED_OBJECTS). */
@@ -61,14 +62,14 @@ export async function s3Preflight(
       }),
       timeout,
     ]);
-    const warnings: string[] = [];
+    const warnings: PreflightWarning[] = [];
     if (listing.matched === 0) {
-      warnings.push(`With your own AWS credentials: ${nothingMatches(where, s3.glob, listing, s3.prefix)}`);
+      warnings.push({ code: 'nothing_matches', text: `With your own AWS credentials: ${nothingMatches(where, s3.glob, listing, s3.prefix)}` });
     } else if (listing.matchedByName !== listing.matched) {
-      warnings.push(`The glob "${s3.glob}" matches ${listing.matched} key(s) read against the key relative to the prefix, ${listing.matchedByName} against the file name only; the platform's reading is not documented: check_s3_source shows both.`);
+      warnings.push({ code: 'glob_readings_differ', text: `The glob "${s3.glob}" matches ${listing.matched} key(s) read against the key relative to the prefix, ${listing.matchedByName} against the file name only; the platform's reading is not documented: check_s3_source shows both.` });
     }
     const compressed = listing.compressed.warning();
-    if (compressed) warnings.push(compressed);
+    if (compressed) warnings.push({ code: 'compressed_files', text: compressed });
     // The mean row size of the first non-empty file, for an estimate of the whole import.
     let size: SourceSize | undefined;
     const firstData = objects?.find((o) => o.size > 0);
@@ -81,7 +82,7 @@ export async function s3Preflight(
           for await (const c of head.stream) chunks.push(c as Buffer);
           const buf = Buffer.concat(chunks);
           const kind = compressionOfBytes(buf);
-          if (kind) warnings.push(compressionWarning(1, 1, [firstData.key], kind, 'first'));
+          if (kind) warnings.push({ code: 'compressed_files', text: compressionWarning(1, 1, [firstData.key], kind, 'first') });
           else {
             size.meanRowBytes = meanRowBytes(buf);
             size.sampledKey = firstData.key;
@@ -100,7 +101,7 @@ export async function s3Preflight(
     return {
       check: null,
       keys: [],
-      warnings: [`The S3 source could not be checked with your own AWS credentials (${describeError(err).split('\n')[0]}); the platform reads with the role, so this may be fine. check_s3_source says more.`],
+      warnings: [{ code: 's3_not_checked', text: `The S3 source could not be checked with your own AWS credentials (${describeError(err).split('\n')[0]}); the platform reads with the role, so this may be fine. check_s3_source says more.` }],
     };
   } finally {
     client.destroy();

@@ -22,7 +22,7 @@ import { parseS3Location } from '../rules/s3.js';
 import { CompressionCount } from '../rules/compression.js';
 import type { ConfirmationStore, GateKey } from './confirmations.js';
 import { ledgerUrl, readPreparedCopy, type LedgerSource } from './ledger.js';
-import { buildBatchRequest, type Preflight, type S3SourceArgs, type SourceArgs } from './preflight.js';
+import { buildBatchRequest, warn, type Preflight, type S3SourceArgs, type SourceArgs } from './preflight.js';
 import { topCauses, type RejectionSummary } from './rejections.js';
 import { alreadyImported, countingImports, describeEarlier, earlierImports, ledgerFor, type EarlierImport } from './repeats.js';
 import { rolePreflight } from './role-preflight.js';
@@ -93,7 +93,7 @@ export async function importBatch(args: ImportArgs, deps: ImportDeps): Promise<I
   const { presigned } = source;
   const { request, preflight } = buildBatchRequest(args.dataset_id, source.send, args.file_format, dataset);
   const gateKey = gateKeyOf(args, request, presigned);
-  if (presigned) preflight.warnings.push(...presigned.warnings);
+  for (const w of presigned?.warnings ?? []) warn(preflight, 'credentials_expire_early', w);
   compressionWarning(presigned ? presigned.keys : 'urls' in request.source ? request.source.urls.map(ledgerUrl) : [], preflight);
   // The objects this import reads, when listed with the person's credentials; and the source's size.
   let objects: ListedObject[] | undefined = presigned?.objects;
@@ -109,7 +109,9 @@ export async function importBatch(args: ImportArgs, deps: ImportDeps): Promise<I
   const planned = { datasetId: args.dataset_id, source: source.ledger, ...(objects ? { objects } : {}), ...(prepared ? { prepared } : {}) };
   const earlier = args.reimport ? [] : earlierImports(counting, planned);
   if (!real && earlier.length) {
-    preflight.warnings.push(
+    warn(
+      preflight,
+      'already_imported',
       `Files of this source were already imported into ${args.dataset_id}: ${describeEarlier(earlier)}. The real import will be refused unless you pass ${args.source.s3 ? 'reimport true (or narrow the prefix to the new files)' : 'only_new true (only the new files) or reimport true (again)'}.`,
     );
   }
@@ -118,7 +120,7 @@ export async function importBatch(args: ImportArgs, deps: ImportDeps): Promise<I
     const declined = await admitImport(args, deps, dataset, { gateKey, earlier, what: describeSource(request.source, presigned) });
     if (declined) return { declined: true, preflight, nextSteps: [declined] };
   } else if (args.confirmation) {
-    preflight.warnings.push('confirmation is only used with dry_run false; it was ignored.');
+    warn(preflight, 'confirmation_ignored', 'confirmation is only used with dry_run false; it was ignored.');
   }
 
   const job = await send(args, deps, request, real ? { ...planned, format: request.format.csv } : undefined);
@@ -190,14 +192,14 @@ function compressionWarning(keys: string[], preflight: Preflight): void {
   const c = new CompressionCount();
   for (const k of keys) c.add(k);
   const w = c.warning();
-  if (w) preflight.warnings.push(w);
+  if (w) warn(preflight, 'compressed_files', w);
 }
 
 /** 7. An S3 source checked with the person's own credentials, when at hand; then the cheap part of check_aws_role. Both warn, never block. */
 async function s3Checks(s3: Extract<WireSource, { s3: unknown }>['s3'], deps: ImportDeps, preflight: Preflight): Promise<{ objects?: ListedObject[]; size?: SourceSize }> {
   const found = await s3Preflight(s3, { endpoint: deps.config.s3Endpoint, signal: deps.signal });
   if (found.check) preflight.checks.push(found.check);
-  preflight.warnings.push(...found.warnings);
+  for (const w of found.warnings) warn(preflight, w.code, w.text);
   const role = await rolePreflight({
     roleArn: s3.credentials.RoleArn,
     bucket: s3.bucket,
@@ -210,7 +212,7 @@ async function s3Checks(s3: Extract<WireSource, { s3: unknown }>['s3'], deps: Im
     trustPolicy: () => deps.client.getAwsTrustPolicy({ signal: deps.signal }),
   });
   preflight.checks.push(...role.checks);
-  preflight.warnings.push(...role.warnings);
+  for (const w of role.warnings) warn(preflight, w.code, w.text);
   return { ...(found.objects ? { objects: found.objects } : {}), ...(found.size ? { size: found.size } : {}) };
 }
 

@@ -20,6 +20,7 @@ export type FormatProblem =
   | { code: 'core_field_shares_column'; index: number; core: string; properties: string[] }
   | { code: 'shared_column'; index: number; fields: string[] }
   | { code: 'unmapped_required_properties'; properties: string[] };
+export type FormatWarning = Extract<FormatProblem, { code: 'core_field_shares_column' | 'shared_column' | 'unmapped_required_properties' }>;
 
 /** The closest name by edit distance, for "did you mean". */
 export function closestName(name: string, candidates: string[]): string | undefined {
@@ -44,9 +45,9 @@ export function closestName(name: string, candidates: string[]): string | undefi
  * Every problem of a column map. `naming`: written as tool arguments write it (`entity_id`), or as
  * the wire does (`entityId`, in a batch request).
  */
-export function formatProblems(format: Record<string, number>, schema: MetadataSchema, naming: 'arguments' | 'wire' = 'arguments'): { errors: FormatProblem[]; warnings: FormatProblem[] } {
+export function formatProblems(format: Record<string, number>, schema: MetadataSchema, naming: 'arguments' | 'wire' = 'arguments'): { errors: FormatProblem[]; warnings: FormatWarning[] } {
   const errors: FormatProblem[] = [];
-  const warnings: FormatProblem[] = [];
+  const warnings: FormatWarning[] = [];
   const core = naming === 'wire' ? WIRE_CORE : ALL_CORE_FIELDS;
   const required = naming === 'wire' ? WIRE_REQUIRED : CORE_FIELDS;
   const missing = required.filter((f) => !Object.hasOwn(format, f));

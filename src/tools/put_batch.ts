@@ -1,7 +1,7 @@
 /** put_batch: its schema and a mapping to the import service (src/import/service.ts), where the workflow lives. */
 import { z } from 'zod';
 import { importBatch } from '../import/service.js';
-import { MAX_URLS } from '../import/preflight.js';
+import { MAX_URLS, PREFLIGHT_WARNING_CODES } from '../import/preflight.js';
 import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN } from '../aws/presign-limits.js';
 import { defineTool, nextStepsSchema } from './tool.js';
 
@@ -75,6 +75,7 @@ export const putBatch = defineTool({
     preflight: z.looseObject({
       checks: z.array(z.looseObject({ name: z.string(), ok: z.boolean(), message: z.string() })),
       warnings: z.array(z.string()),
+      warningCodes: z.array(z.enum(PREFLIGHT_WARNING_CODES)).describe('code of each warning, same order'),
     }),
     presigned: z
       .object({ files: z.number(), bytes: z.number(), expiresAt: z.string(), firstKeys: z.array(z.string()) })

@@ -288,6 +288,7 @@ describe("put_batch's dry run of an s3 source checks the role's cheap parts, and
     const r = await dryRun();
     expect(r.job).toBeDefined();
     expect(r.preflight.checks).toContainEqual(expect.objectContaining({ name: 'role_trust', ok: false }));
+    expect(r.preflight.warningCodes).toContain('role_problem');
     expect(r.preflight.warnings.join('\n')).toMatch(/The role check found a problem the import would hit: .*"my-own-guess".* check_aws_role gives the statement/);
   });
 
@@ -306,5 +307,6 @@ describe("put_batch's dry run of an s3 source checks the role's cheap parts, and
     const w = r.preflight.warnings.filter((x: string) => /role could not be fully checked/.test(x));
     expect(w).toHaveLength(1);
     expect(w[0]).toContain('iam:GetRole');
+    expect(r.preflight.warningCodes.filter((c: string) => c === 'role_not_fully_checked')).toHaveLength(1);
   });
 });

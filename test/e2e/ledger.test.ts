@@ -64,6 +64,7 @@ describe('the import ledger', () => {
     const dry2 = structured(await second.call('put_batch', { dataset_id: 'gs.dataset-1', source, file_format: FORMAT }));
     expect(dry2.alreadyImported).toEqual([expect.objectContaining({ batchId, status: 'finished', files: 3 })]);
     expect(dry2.preflight.warnings.join('\n')).toMatch(/already imported .* will be refused/);
+    expect(dry2.preflight.warningCodes).toContain('already_imported');
     const again = await second.call('put_batch', { dataset_id: 'gs.dataset-1', source, file_format: FORMAT, dry_run: false, confirmation: dry2.confirmation.token });
     expect(again.isError).toBe(true);
     expect(text(again)).toContain(`batch ${batchId} (finished`);
@@ -160,12 +161,28 @@ describe('compression and empty files', () => {
     expect(infer.warnings.join('\n')).toMatch(/gzip-compressed/);
     const dry = structured(await mcp.call('put_batch', { dataset_id: 'gs.dataset-1', source: { s3: { bucket: 'ledger', prefix: 'gz/', glob: '*.csv.gz', role_arn: ROLE_ARN } }, file_format: FORMAT }));
     expect(dry.preflight.warnings.join('\n')).toMatch(/gzip-compressed/);
+    expect(dry.preflight.warningCodes).toContain('compressed_files');
     expect(dry.confirmation).toBeUndefined();
 
     const none = structured(await mcp.call('check_s3_source', { bucket: 'ledger', prefix: 'gz/', glob: '*.csv', sample_files: 0 }));
     expect(none.warnings.join('\n')).toMatch(/Nothing under s3:\/\/ledger\/gz\/ matches "\*\.csv" \(3 key\(s\) there, e\.g\. gz\/_SUCCESS, gz\/a\.csv\.gz, gz\/b\.csv\.gz\)\. The glob "\*\.csv\.gz" would match them/);
     const dryNone = structured(await mcp.call('put_batch', { dataset_id: 'gs.dataset-1', source: { s3: { bucket: 'ledger', prefix: 'gz/', glob: '*.csv', role_arn: ROLE_ARN } }, file_format: FORMAT }));
     expect(dryNone.preflight.warnings.join('\n')).toMatch(/The glob "\*\.csv\.gz" would match them/);
+    expect(dryNone.preflight.warningCodes).toContain('nothing_matches');
+  });
+
+  it('every put_batch warning carries its stable code, in the order of the warnings', async () => {
+    const source = { s3: { bucket: 's3://ledger', prefix: '/gz', glob: 'gz/*.gz', role_arn: ROLE_ARN } };
+    const dry = structured(await mcp.call('put_batch', { dataset_id: 'gs.dataset-1', source, file_format: FORMAT, confirmation: 'x' }));
+    const { warnings, warningCodes } = dry.preflight;
+    expect(warningCodes).toHaveLength(warnings.length);
+    expect(warningCodes).toEqual(expect.arrayContaining(['bucket_name_read', 'prefix_slash_removed', 'prefix_without_slash', 'glob_not_csv', 'nothing_matches', 'confirmation_ignored']));
+    const at = (code: string) => warnings[warningCodes.indexOf(code)];
+    expect(at('bucket_name_read')).toMatch(/"s3:\/\/ledger" was read as the bucket name "ledger"/);
+    expect(at('prefix_slash_removed')).toMatch(/leading "\/" was removed/);
+    expect(at('prefix_without_slash')).toMatch(/no trailing "\/"/);
+    expect(at('glob_not_csv')).toMatch(/does not mention csv/);
+    expect(at('confirmation_ignored')).toMatch(/only used with dry_run false/);
   });
 
   it('an empty object answers "empty file: nothing to sample"', async () => {

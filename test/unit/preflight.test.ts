@@ -42,6 +42,8 @@ describe('local preflight', () => {
     // The guide's bucket has "_" and its prefix no trailing slash: both worth a word, neither fatal.
     expect(preflight.warnings.join('\n')).toMatch(/not a valid name for a new S3 bucket/);
     expect(preflight.warnings.join('\n')).toMatch(/no trailing "\/"/);
+    expect(preflight.warningCodes).toEqual(expect.arrayContaining(['legacy_bucket_name', 'prefix_without_slash']));
+    expect(preflight.warningCodes).toHaveLength(preflight.warnings.length);
   });
 
   it('refuses an S3 ARN given as the role ARN (the dfipy docs mistake)', () => {
@@ -80,6 +82,7 @@ describe('local preflight', () => {
     const { preflight } = buildBatchRequest('gs.dataset-1', s3(), { entity_id: 0, timestamp: 1, longitude: 2, latitude: 3, age: 0 }, dataset);
     expect(preflight.warnings.join('\n')).toMatch(/not nullable are not mapped: route_id, transportation_mode/);
     expect(preflight.warnings.join('\n')).toMatch(/Column 0 is both entity_id and the property age: check that this is meant/);
+    expect(preflight.warningCodes).toEqual(expect.arrayContaining(['unmapped_required_properties', 'core_field_shares_column']));
   });
 
   it('refuses two core fields on one column (longitude and latitude: every point on the diagonal)', () => {
