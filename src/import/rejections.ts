@@ -5,27 +5,11 @@
  * The platform's log format is not documented. What is recognised (the sandbox's lines, which follow
  * `<file> line <n>: <field> (column <i>) <why>`) is summarised by a stable cause code; every other
  * line is kept verbatim in `unrecognised`, never lost. The sandbox also writes exact tallies
- * (`cause <code>: <n> row(s), ...` lines, made by `RejectionTally.render`), since its raw lines stop at
+ * (`cause <code>: <n> row(s), ...` lines: their format and `RejectionTally` live in rules/rejection-tally.ts), since its raw lines stop at
  * twenty: when present they give the counts, and the summary says they are exact.
  */
 
-import type { RowProblemCode, RowProblem } from '../csv/validate.js';
-
-/** Stable cause codes (never branch on wording): the validator's (csv/validate.ts), and what the log shows. */
-export const CAUSES: Record<RowProblemCode | 'header_line' | 'other_row_problem', string> = {
-  header_line: 'a header line (the importer reads every line as data)',
-  not_epoch_ms: 'the time is not epoch milliseconds',
-  time_out_of_range: 'the time is outside 1970-01-01..2038-01-19',
-  not_a_number: 'not a number',
-  out_of_range: 'outside the allowed range',
-  not_an_integer: 'not a 32-bit integer',
-  not_ipv4: 'not an IPv4 address',
-  not_in_enum: "not one of the enum's values",
-  empty_value: 'empty where a value is required',
-  too_few_columns: 'fewer columns than the format maps',
-  other_row_problem: 'another problem with the row',
-};
-export type CauseCode = keyof typeof CAUSES;
+import { CAUSES, groupKey, headerOr, MAX_EXAMPLES, MAX_VALUES, parseTally, TALLY_PREFIX, type CauseCode, type RejectedRow } from '../rules/rejection-tally.js';
 
 export const FILE_PROBLEMS = {
   file_unreadable: 'a file could not be read',
@@ -34,19 +18,10 @@ export const FILE_PROBLEMS = {
 } as const;
 export type FileProblemCode = keyof typeof FILE_PROBLEMS;
 
-export interface RejectedRow {
-  file: string;
-  line: number;
-  code: CauseCode;
-  field?: string;
-  column?: number;
-  value?: string;
-  text: string;
-}
-
 const ROW_RE = /^(.+?) line (\d+): (.*)$/;
 const FIELD_RE = /^([^\s()]+) \(column (\d+)\) (.*)$/;
 const VALUE_RE = /^("(?:[^"\\]|\\.)*")/;
+const MAX_UNRECOGNISED = 20;
 
 /**
  * The cause of a rejected row as a log line words it. A job log is text from the platform, with no
@@ -64,13 +39,6 @@ function causeOf(why: string): CauseCode {
   if (/ is outside /.test(why)) return 'out_of_range';
   if (/^is empty/.test(why)) return 'empty_value';
   return 'other_row_problem';
-}
-
-const HEADER_CAUSES = new Set<CauseCode>(['not_epoch_ms', 'not_a_number', 'not_an_integer', 'not_ipv4']);
-
-/** A value that reads as a column name rather than data: on line 1, the line is a header. */
-function looksLikeName(v: string): boolean {
-  return /^[\p{L}_#"][\p{L}\p{N}_ .#()/-]{0,60}$/u.test(v) && !/^[+-]?\d/.test(v);
 }
 
 /** One log line of a rejected row, or undefined when it is not one (as far as can be told). */
@@ -95,14 +63,6 @@ export function parseRejectedRow(text: string): RejectedRow | undefined {
     }
   }
   return { file: file!, line: lineNo, code: headerOr(causeOf(why!), lineNo, value), field: field!, column: Number(column), ...(value !== undefined ? { value } : {}), text };
-}
-
-/**
- * Line 1 whose value is a name where a number, a time or an address belongs: a header. (An enum
- * value is name-like by nature, so a bad enum value on line 1 is not taken for a header.)
- */
-function headerOr(code: CauseCode, line: number, value: string | undefined): CauseCode {
-  return line === 1 && value !== undefined && HEADER_CAUSES.has(code) && looksLikeName(value) ? 'header_line' : code;
 }
 
 function fileProblemOf(text: string): { code: FileProblemCode; file?: string } | undefined {
@@ -138,75 +98,6 @@ export type RejectionSummary = {
   unrecognised: string[];
   /** Rejected rows the log leaves out ("... and N more"), when it says so. */
   notShown: number;
-}
-
-const MAX_EXAMPLES = 3;
-const MAX_VALUES = 5;
-const MAX_UNRECOGNISED = 20;
-const TALLY_PREFIX = 'cause ';
-
-const groupKey = (r: { code: string; field?: string | undefined; column?: number | undefined }) => `${r.code}\u0000${r.field ?? ''}\u0000${r.column ?? ''}`;
-
-/**
- * Exact counts by cause while rows are validated (the sandbox's runner): bounded memory (examples and
- * values per cause are capped), whatever the number of rejected rows.
- */
-export class RejectionTally {
-  readonly #groups = new Map<string, { row: RejectedRow; count: number; values: Map<string, number>; examples: RejectedRow[] }>();
-
-  /** A row the validator refused: its code comes with it (csv/validate.ts), never read back from the words. */
-  add(file: string, line: number, problem: RowProblem): void {
-    const r: RejectedRow = {
-      file,
-      line,
-      code: headerOr(problem.code, line, problem.value),
-      ...(problem.field !== undefined ? { field: problem.field, column: problem.column! } : {}),
-      ...(problem.value !== undefined ? { value: problem.value } : {}),
-      text: `${file} line ${line}: ${problem.text}`,
-    };
-    const k = groupKey(r);
-    let g = this.#groups.get(k);
-    if (!g) {
-      if (this.#groups.size >= 200) return;
-      g = { row: r, count: 0, values: new Map(), examples: [] };
-      this.#groups.set(k, g);
-    }
-    g.count++;
-    if (g.examples.length < MAX_EXAMPLES) g.examples.push(r);
-    if (r.value !== undefined && r.code !== 'header_line' && (g.values.size < 50 || g.values.has(r.value))) g.values.set(r.value, (g.values.get(r.value) ?? 0) + 1);
-  }
-
-  get size(): number {
-    return this.#groups.size;
-  }
-
-  /** One line per cause: `cause not_in_enum: 48 row(s), transportation_mode (column 9), values "x" ×46, "y" ×2; e.g. a.csv line 3`. */
-  render(): string[] {
-    return [...this.#groups.values()]
-      .sort((a, b) => b.count - a.count)
-      .map((g) => {
-        const where = g.row.field !== undefined ? `, ${g.row.field} (column ${g.row.column})` : '';
-        const values = [...g.values.entries()].sort((a, b) => b[1] - a[1]).slice(0, MAX_VALUES);
-        const vals = values.length ? `, values ${values.map(([v, n]) => `${JSON.stringify(v)} ×${n}`).join(', ')}` : '';
-        return `${TALLY_PREFIX}${g.row.code}: ${g.count} row(s)${where}${vals}; e.g. ${g.examples.map((e) => `${e.file} line ${e.line}`).join(', ')}`;
-      });
-  }
-}
-
-const TALLY_RE = /^cause ([a-z_]+): (\d+) row\(s\)(?:, ([^\s()]+) \(column (\d+)\))?(?:, values (.*?))?; e\.g\. (.*)$/;
-
-function parseTally(text: string): { code: CauseCode; count: number; field?: string; column?: number; values: { value: string; count: number }[] } | undefined {
-  const m = TALLY_RE.exec(text);
-  if (!m || !(m[1]! in CAUSES)) return undefined;
-  const values: { value: string; count: number }[] = [];
-  for (const v of (m[5] ?? '').matchAll(/("(?:[^"\\]|\\.)*") ×(\d+)/g)) {
-    try {
-      values.push({ value: JSON.parse(v[1]!) as string, count: Number(v[2]) });
-    } catch {
-      // not ours
-    }
-  }
-  return { code: m[1] as CauseCode, count: Number(m[2]), ...(m[3] ? { field: m[3], column: Number(m[4]) } : {}), values };
 }
 
 /** The log as lines, whatever shape the platform gave it (string, list, object). */

@@ -92,7 +92,7 @@ export async function readSourceRows(source: unknown, config: Config, signal?: A
       const prefix = typeof s.s3.prefix === 'string' ? s.s3.prefix : undefined;
       const glob = typeof s.s3.glob === 'string' ? s.s3.glob : '**/*';
       if (config.backend === 'sandbox') {
-        const { listS3Files, listRemoteS3Files } = await import('../sandbox/sources.js');
+        const { listS3Files, listRemoteS3Files } = await import('../sources/files.js');
         const files = config.sandbox.s3Endpoint
           ? await listRemoteS3Files(config.sandbox.s3Endpoint, bucket, prefix, glob, signal)
           : await listS3Files(config.sandbox.s3Root, bucket, prefix, glob);

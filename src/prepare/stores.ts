@@ -15,7 +15,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { UserFacingError, describeError } from '../errors.js';
 import { globMatcher } from '../aws/glob.js';
 import { displayUrl } from '../net/display-url.js';
-import { walk } from '../sandbox/sources.js';
+import { walk } from '../fs/walk.js';
 
 export interface SourceObject {
   /** The key (S3), the path relative to the folder, or the URL without its query. */

@@ -11,7 +11,7 @@
  * - A real import counts every valid row in insertCount and every invalid one in invalidCount; a
  *   file that cannot be read ends the job in `error` after the other files were processed.
  * - The log holds file-level notes, the first rejected rows, then one exact tally line per cause
- *   (`cause <code>: <n> row(s), ...`; see src/import/rejections.ts).
+ *   (`cause <code>: <n> row(s), ...`; the format's home is src/rules/rejection-tally.ts).
  * - With a state folder, every job and its history are saved in `<stateDir>/sandbox/jobs/<id>.json`
  *   at each change of status, so that a restarted sandbox still answers for them. An import that was
  *   running when the process stopped is run again from the start, as the platform's own jobs go on
@@ -20,13 +20,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { RejectionTally } from '../import/rejections.js';
+import { RejectionTally } from '../rules/rejection-tally.js';
 import { log } from '../log.js';
 import type { BatchRequest, MetadataSchema, StatusUpdate } from '../dfi/schemas.js';
 import { describeError } from '../errors.js';
 import { compileRowValidator, type RowProblem } from '../csv/validate.js';
 import { validateFile, validateStream, type FileOutcome } from '../csv/bulk.js';
-import type { SourceFile } from './sources.js';
+import type { SourceFile } from '../sources/files.js';
 import type { PendingBatch } from './store/points.js';
 import { segmentSink } from './store/segment.js';
 

@@ -8,7 +8,7 @@ import { unsafeS3Location } from '../../rules/s3.js';
 import type { SandboxDataset } from '../datasets.js';
 import { permissionsOf } from '../datasets.js';
 import { HttpError, dataset, instanceKey, readJson, type SandboxContext, type SandboxEnv } from '../http.js';
-import { listRemoteS3Files, listS3Files, urlFiles } from '../sources.js';
+import { listRemoteS3Files, listS3Files, urlFiles } from '../../sources/files.js';
 import type { SegmentSpec } from '../store/segment.js';
 
 export const SANDBOX_PRINCIPAL = 'arn:aws:iam::000000000000:role/dfi/dfi-sandbox-import-api';

@@ -1,5 +1,6 @@
 /**
- * The files of an import source, as the sandbox sees them.
+ * The files of an import source, as the sandbox reads them (its import runner, and check_import's
+ * sample of a sandbox job's source).
  *
  * S3 sources map to a local folder, `<root>/<bucket>/<key>`; nothing outside `root` may be read
  * (no `..`; no symlink is followed: not for the bucket, not for any folder of the prefix, not for a
@@ -17,6 +18,7 @@ import { guardedGet } from '../net/guarded-get.js';
 import { globMatcher } from '../aws/glob.js';
 import { displayUrl } from '../net/display-url.js';
 import { normaliseBucket, normalisePrefix, unsafeS3Location } from '../rules/s3.js';
+import { walk } from '../fs/walk.js';
 
 export interface SourceFile {
   /** For logs: `s3://bucket/key` or the URL without its query string. */
@@ -24,24 +26,6 @@ export interface SourceFile {
   /** A local file (the S3 folder): can be read in parallel ranges. */
   path?: string;
   open(): Promise<Readable>;
-}
-
-/** The files under `dir`, as `/`-separated paths relative to `base`, sorted; symlinks and specials ignored. */
-export async function walk(dir: string, base: string, out: string[], limit: number): Promise<void> {
-  let entries: fs.Dirent[];
-  try {
-    entries = await fs.promises.readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    if (out.length >= limit) return;
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) await walk(full, base, out, limit);
-    else if (e.isFile()) out.push(path.relative(base, full).split(path.sep).join('/'));
-    // Symlinks, devices, FIFOs and sockets are ignored: a bucket holds plain files only.
-  }
 }
 
 export const MAX_SOURCE_FILES = 100_000;
