@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serverEnv } from '../helpers/env.js';
+import { isolatedEnv } from '../helpers/env.js';
 import { startFaultServer } from '../helpers/fault-server.js';
 import { startMcp, structured, text, type McpSession } from '../helpers/mcp.js';
 import { DIST_ENTRY, EXAMPLES_DATASETS, ROLE_ARN, ROOT } from '../helpers/paths.js';
@@ -60,7 +60,7 @@ describe('results are bounded as a whole', () => {
 
 /** A raw JSON-RPC session with the built server: initialize, then `lines`, until the answer with `waitFor`. */
 async function rawSession(lines: string[], waitFor: number): Promise<string> {
-  const child = spawn(process.execPath, [DIST_ENTRY, '--sandbox'], { cwd: ROOT, env: serverEnv(), stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [DIST_ENTRY, '--sandbox'], { cwd: ROOT, env: isolatedEnv(), stdio: ['pipe', 'pipe', 'ignore'] });
   let out = '';
   const answered = new Promise<void>((resolve) =>
     child.stdout.on('data', (d) => {
@@ -123,7 +123,7 @@ describe('redaction', () => {
 
 describe('the protocol lifecycle', () => {
   it('tools/call before initialize is refused, not served', async () => {
-    const child = spawn(process.execPath, [DIST_ENTRY, '--sandbox'], { cwd: ROOT, env: serverEnv(), stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [DIST_ENTRY, '--sandbox'], { cwd: ROOT, env: isolatedEnv(), stdio: ['pipe', 'pipe', 'ignore'] });
     let out = '';
     const answered = new Promise<void>((resolve) =>
       child.stdout.on('data', (d) => {

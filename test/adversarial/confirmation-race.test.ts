@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ElicitRequestSchema, type CallToolResult, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serverEnv } from '../helpers/env.js';
+import { isolatedEnv } from '../helpers/env.js';
 import { startFaultServer } from '../helpers/fault-server.js';
 import { startMcp, structured, text, type McpSession } from '../helpers/mcp.js';
 import { DIST_ENTRY, ROOT } from '../helpers/paths.js';
@@ -50,7 +50,7 @@ describe('the dry-run gate under concurrency', () => {
 describe('with a client that accepts every confirmation request', () => {
   let client: Client;
   beforeAll(async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [DIST_ENTRY, '--api-url', platform.url], cwd: ROOT, env: serverEnv({ DFI_API_TOKEN: TOKEN }), stderr: 'pipe' });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [DIST_ENTRY, '--api-url', platform.url], cwd: ROOT, env: isolatedEnv({ DFI_API_TOKEN: TOKEN }), stderr: 'pipe' });
     client = new Client({ name: 'accepting-client', version: '1.0.0' }, { capabilities: { elicitation: {} } });
     client.setRequestHandler(ElicitRequestSchema, async (): Promise<ElicitResult> => {
       // The person takes a moment: every call is waiting on its question at the same time.

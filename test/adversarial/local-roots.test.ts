@@ -12,7 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serverEnv } from '../helpers/env.js';
+import { isolatedEnv } from '../helpers/env.js';
 import { text } from '../helpers/mcp.js';
 import { DIST_ENTRY } from '../helpers/paths.js';
 
@@ -30,7 +30,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
 async function connect(cwd: string, opts: { args?: string[]; env?: Record<string, string>; roots?: () => Promise<{ roots: { uri: string }[] }> } = {}) {
-  const env = serverEnv(opts.env);
+  const env = isolatedEnv(opts.env);
   const client = new Client({ name: 'local-roots', version: '1' }, opts.roots ? { capabilities: { roots: {} } } : {});
   if (opts.roots) client.setRequestHandler(ListRootsRequestSchema, opts.roots);
   await client.connect(new StdioClientTransport({ command: process.execPath, args: [DIST_ENTRY, '--sandbox', ...(opts.args ?? [])], cwd, env, stderr: 'ignore' }));

@@ -52,9 +52,3 @@ function freshDir(prefix: string): string {
   return fs.mkdtempSync(path.join(scratch, prefix));
 }
 
-/** The same environment, as the earlier helper's name and shape had it (`drop` removes more variables). */
-export function serverEnv(extra: Record<string, string | undefined> = {}, drop: (key: string) => boolean = () => false): Record<string, string> {
-  const env = isolatedEnv(extra);
-  for (const k of Object.keys(env)) if (drop(k) && !(k in extra)) delete env[k];
-  return env;
-}

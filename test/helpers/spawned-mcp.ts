@@ -8,7 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { serverEnv } from './env.js';
+import { isolatedEnv } from './env.js';
 import { DIST_ENTRY, ROOT } from './paths.js';
 
 class ChildTransport implements Transport {
@@ -42,7 +42,7 @@ export interface SpawnedMcp {
 }
 
 export async function spawnMcp(args: string[], env: Record<string, string> = {}): Promise<SpawnedMcp> {
-  const child = spawn(process.execPath, [DIST_ENTRY, ...args], { cwd: ROOT, env: serverEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [DIST_ENTRY, ...args], { cwd: ROOT, env: isolatedEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const chunks: string[] = [];
   child.stderr!.on('data', (d) => chunks.push(String(d)));

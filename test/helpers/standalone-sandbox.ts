@@ -1,6 +1,6 @@
 /** The built sandbox run alone (`dfi-ingest-mcp sandbox --port 0`), as curl or dfipy would use it. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { serverEnv } from './env.js';
+import { isolatedEnv } from './env.js';
 import { DIST_ENTRY, ROOT } from './paths.js';
 
 export interface StandaloneSandbox {
@@ -11,7 +11,7 @@ export interface StandaloneSandbox {
 }
 
 export async function startStandaloneSandbox(args: string[] = [], env: Record<string, string> = {}): Promise<StandaloneSandbox> {
-  const child = spawn(process.execPath, [DIST_ENTRY, 'sandbox', '--port', '0', ...args], { cwd: ROOT, env: serverEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [DIST_ENTRY, 'sandbox', '--port', '0', ...args], { cwd: ROOT, env: isolatedEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
   const chunks: string[] = [];
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const url = await new Promise<string>((resolve, reject) => {
