@@ -242,8 +242,10 @@ async function admitImport(args: ImportArgs, deps: ImportDeps, dataset: Dataset,
     finding = gate.finding;
   }
   if (earlier.length) {
+    // Nothing was sent: the confirmation stays valid (for the same call with reimport true).
+    if (args.confirmation && !config.allowUnconfirmedImports) confirmations.giveBack(args.confirmation);
     throw new UserFacingError('already_imported', `the import was not sent: it would import files already imported into ${args.dataset_id}: ${describeEarlier(earlier)}.`, {
-      hint: `${args.source.s3 ? 'On the IAM-role route the platform reads the whole prefix: narrow the prefix or glob to the new files, or use source.s3_presigned with only_new true (after a dry run with it). ' : 'Dry-run again with only_new true to import only the files not yet imported. '}To import the same files again (duplicate rows), dry-run again and pass reimport true with its confirmation. list_imports shows the earlier imports.`,
+      hint: `${args.source.s3 ? 'On the IAM-role route the platform reads the whole prefix: narrow the prefix or glob to the new files, or use source.s3_presigned with only_new true (after a dry run with it). ' : 'Dry-run again with only_new true to import only the files not yet imported. '}To import the same files again (duplicate rows), call again with reimport true and the same confirmation. list_imports shows the earlier imports.`,
     });
   }
   // An extra, never the only gate: where the client can ask the person, ask.
@@ -298,8 +300,9 @@ function outcome(
     if (verdict.confirm) {
       confirmation = deps.confirmations.issue(r.gateKey, verdict.checked.label);
       nextSteps.push(`The dry run found rows to insert: ${verdict.checked.label}${verdict.estimate ? `; ${verdict.estimate.label}` : ''}. Show the person these counts${verdict.checked.invalid ? ' and the rejections by cause' : ''}.`);
-      if (verdict.warning) nextSteps.push(`Warn the person: ${verdict.warning}`);
-      nextSteps.push(`If they approve, call put_batch again with the same dataset_id, source and file_format, dry_run: false and confirmation: "${confirmation.token}" (valid until ${confirmation.expiresAt}).`);
+      if (verdict.warning) nextSteps.push('Warn the person of verdict.warning.');
+      const again = r.earlier.length ? ' reimport: true (the files were imported before: see alreadyImported; rows would be duplicated),' : '';
+      nextSteps.push(`If they approve, call put_batch again with the same dataset_id, source and file_format, dry_run: false,${again} and confirmation: "${confirmation.token}" (valid until ${confirmation.expiresAt}).`);
     } else if (verdict.code === 'no_row_would_be_inserted') {
       nextSteps.push(
         `No checked row would be inserted (${verdict.checked.label}), so there is nothing to confirm: ${why || 'see job.log'}.`,

@@ -69,9 +69,9 @@ describe('the import ledger', () => {
     expect(again.isError).toBe(true);
     expect(text(again)).toContain(`batch ${batchId} (finished`);
     expect(text(again)).toMatch(/reimport true/);
-    // reimport: true says "I mean it" (a fresh dry run: a token confirms one attempt).
-    const dry3 = structured(await second.call('put_batch', { dataset_id: 'gs.dataset-1', source, file_format: FORMAT }));
-    const forced = structured(await second.call('put_batch', { dataset_id: 'gs.dataset-1', source, file_format: FORMAT, dry_run: false, confirmation: dry3.confirmation.token, reimport: true }));
+    // reimport: true says "I mean it"; the refusal sent nothing, so the dry run's token is still good.
+    expect(dry2.nextSteps.join('\n')).toMatch(/dry_run: false, reimport: true/);
+    const forced = structured(await second.call('put_batch', { dataset_id: 'gs.dataset-1', source, file_format: FORMAT, dry_run: false, confirmation: dry2.confirmation.token, reimport: true }));
     expect(forced.job.id).not.toBe(batchId);
     const only = await second.call('put_batch', { dataset_id: 'gs.dataset-1', source, file_format: FORMAT, only_new: true });
     expect(text(only)).toMatch(/only_new cannot pick files on the IAM-role route.*s3_presigned/s);
