@@ -257,21 +257,23 @@ export async function compileRecipe(recipe: Recipe): Promise<CompiledRecipe> {
         const i = col.column;
         use(i);
         const [min, max] = col.signed ? [-2_147_483_648, 2_147_483_647] : [0, 4_294_967_295];
+        // "scaled" always reads a decimal and rounds it (scale 1 included); "integer" takes whole numbers only.
+        const rounds = col.kind === 'scaled';
         const scale = col.kind === 'scaled' ? col.scale : 1;
         cells.push((r, o) => {
           const a = r.starts[i]!;
           const b = r.ends[i]!;
           if (a === b) return empty();
           let n: number;
-          const x0 = scale === 1 ? fastInt(r.text, a, b) : fastDecimal(r.text, a, b, decimalComma);
-          if (!Number.isNaN(x0)) n = scale === 1 ? x0 : Math.round(x0 * scale);
+          const x0 = rounds ? fastDecimal(r.text, a, b, decimalComma) : fastInt(r.text, a, b);
+          if (!Number.isNaN(x0)) n = rounds ? Math.round(x0 * scale) : x0;
           else {
             const v = r.text.slice(a, b);
-            if (scale === 1 && INT_RE.test(v)) n = Number(v);
+            if (!rounds && INT_RE.test(v)) n = Number(v);
             else {
               const x = parseDecimal(v, decimalComma);
               if (Number.isNaN(x)) return reject('not_a_number', `${label} ${show(v)} is not a number`);
-              if (scale === 1 && !Number.isInteger(x)) return reject('not_a_number', `${label} ${show(v)} is not a whole number (use kind "scaled" to scale and round it)`);
+              if (!rounds && !Number.isInteger(x)) return reject('not_a_number', `${label} ${show(v)} is not a whole number (use kind "scaled" to scale and round it)`);
               n = Math.round(x * scale);
             }
           }

@@ -90,14 +90,6 @@ export const checkImport = defineTool({
       ctx.client.query({ datasetId, filters, return: ret }, { signal: ctx.signal, ...(maxRecords ? { maxRecords } : {}) });
     const nextSteps: string[] = [];
     const verdicts: Verdict[] = [];
-    if (incomplete) {
-      verdicts.push({
-        check: 'status',
-        ok: false,
-        suggests: 'batch_incomplete',
-        says: `The batch ended ${job.status}, not finished: only the ${job.insertCount ?? 'unknown number of'} row(s) it inserted before it stopped can have landed; the rest of the source was never imported (not rejected).`,
-      });
-    }
 
     // 1. Is the Query API there at all?
     let total: number;
@@ -142,6 +134,20 @@ export const checkImport = defineTool({
         ok: job.insertCount === undefined ? null : total >= job.insertCount,
         says: `The dataset holds ${total} point(s); the job says it inserted ${job.insertCount ?? '?'}. Without source rows, the import's own points cannot be told apart from others.`,
         ...(job.insertCount !== undefined && total < job.insertCount ? { suggests: 'rows_missing' as const } : {}),
+      });
+    }
+
+    // A stopped batch: what its job counted is not necessarily what is stored (the sandbox stores nothing
+    // of an aborted import); the landed count of its own entities in its window says which.
+    const landedOfIt = windowInfo?.count;
+    if (incomplete) {
+      verdicts.unshift({
+        check: 'status',
+        ok: false,
+        suggests: 'batch_incomplete',
+        says: `The batch ended ${job.status}, not finished (the job counted ${job.insertCount ?? '?'} row(s) inserted); ${
+          landedOfIt === undefined ? 'how many of its points are stored could not be told' : `${landedOfIt} of its points are in the dataset`
+        }. The rest of the source was never imported (not rejected).`,
       });
     }
 
@@ -190,7 +196,9 @@ export const checkImport = defineTool({
     if (failed.some((v) => v.suggests === 'time_unit_off_by_1000')) nextSteps.push('The landed times are 1000 times off the source\'s: check that the time column holds epoch milliseconds (prepare_files converts seconds, microseconds or date-times), then import again.');
     if (incomplete) {
       nextSteps.push(
-        `Tell the person the batch was ${job.status} after inserting ${job.insertCount ?? 'an unknown number of'} row(s): the other rows were never imported. Importing the files again (put_batch with reimport true) adds every row anew, so the points already inserted would be there twice; ask before doing it.`,
+        landedOfIt === 0
+          ? `Tell the person the batch was ${job.status} and none of its points are in the dataset: importing the files again (put_batch with reimport true, dry run first) duplicates nothing.`
+          : `Tell the person the batch was ${job.status}: ${landedOfIt ?? 'some'} of its points are in the dataset and the other rows were never imported. Importing the files again (put_batch with reimport true) adds every row anew, so the points already stored would be there twice; ask before doing it.`,
       );
     } else if (failed.some((v) => v.suggests === 'rows_missing')) nextSteps.push('Read the job\'s log with get_batch: rejected rows are listed there.');
     if (failed.some((v) => v.suggests === 'extra_points')) nextSteps.push('The dataset holds more points than this import inserted: the same files may have been imported before, or other imports share the time window. Tell the person before importing again.');

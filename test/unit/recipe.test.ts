@@ -180,6 +180,19 @@ describe('recipes', () => {
     expect(recipeHash(recipe(JSON.parse(JSON.stringify(AIS))))).toBe(recipeHash(AIS));
   });
 
+  it('rounds "scaled" values with scale 1 too (decimal comma or point); "integer" takes whole numbers only', async () => {
+    const cols = (kind: object) => [...AIS.columns.slice(0, 4), { field: 'speed', column: 4, signed: false, ...kind }];
+    const scaled1 = recipe({ input: { header: true, delimiter: ';', decimal_comma: true }, columns: cols({ kind: 'scaled', scale: 1 }) });
+    const a = await run(scaled1, 'h\n1;2024-01-01T00:00:00Z;40,5;-74,25;30,5\n1;2024-01-01T00:00:01Z;40,5;-74,25;30,49\n');
+    expect(a.stats.rejected).toEqual({});
+    expect(a.out.trim().split('\n').map((l) => l.split(',').at(-1))).toEqual(['31', '30']);
+    const dot = recipe({ input: { header: true }, columns: cols({ kind: 'scaled', scale: 1 }) });
+    expect((await run(dot, 'h\n1,2024-01-01T00:00:00Z,40.5,-74.25,30.5\n')).out.trim().split(',').at(-1)).toBe('31');
+    const integer = recipe({ input: { header: true }, columns: cols({ kind: 'integer' }) });
+    const c = await run(integer, 'h\n1,2024-01-01T00:00:00Z,40.5,-74.25,30.5\n1,2024-01-01T00:00:00Z,40.5,-74.25,30\n');
+    expect(c.stats.rejected).toEqual({ not_a_number: 1 });
+  });
+
   it('rejects out-of-range scaled values and narrow rows by cause', async () => {
     const { stats } = await run(AIS, 'h\n1,2024-01-01T00:00:00Z,40,-74,999999999\n1,2024-01-01T00:00:00Z\n');
     expect(stats.rejected).toEqual({ integer_out_of_range: 1, too_few_columns: 1 });
