@@ -35,7 +35,7 @@ export function compressionOfBytes(head: Uint8Array): Compression | undefined {
 /** The warning every check of a source with compressed files gives. */
 export function compressionWarning(compressed: number, of: number, examples: string[], kind: string, what = 'matching'): string {
   const which = of === compressed ? (compressed === 1 ? `The ${what} file is` : `All ${compressed} ${what} files are`) : `${compressed} of the ${of} ${what} files are`;
-  return `${which} ${kind}-compressed (e.g. ${examples.slice(0, 3).join(', ')}). The importer reads files as they are: the platform's handling of compressed files is not documented, and the sandbox reads plain CSV only, so the import would most likely reject every row. Decompress them to plain CSV first (e.g. gunzip, then upload to another prefix) and import those.`;
+  return `${which} ${kind}-compressed (e.g. ${examples.slice(0, 3).join(', ')}). The importer reads files as they are: the platform's handling of compressed files is not documented, and the sandbox reads plain CSV only, so the import would most likely reject every row. Import plain CSV copies instead: prepare_files reads compressed files and writes plain CSV to a staging prefix (or decompress and upload them yourself).`;
 }
 
 /** Counts compressed keys among `keys`: the first few, and the most common kind. */

@@ -154,7 +154,11 @@ export const inferCsvFormatTool = defineTool({
     const compressed = sample.compression !== 'none' ? sample.compression : compressionOfKey(sample.origin);
     if (compressed) {
       extraWarnings.push(compressionWarning(1, 1, [sample.origin], compressed, 'sampled'));
-      nextSteps.unshift('The file is compressed: the sample was decompressed to read it, but the importer reads files as they are. Decompress the files to plain CSV before put_batch.');
+      nextSteps.unshift(
+        proposal
+          ? 'The file is compressed (the sample was decompressed to read it) and the importer reads files as they are: the prepare_files steps below write plain CSV copies; import those, not these files.'
+          : 'The file is compressed (the sample was decompressed to read it) and the importer reads files as they are: import plain CSV copies (prepare_files writes them, or decompress and upload them yourself), not these files.',
+      );
     }
     return {
       ...result,

@@ -159,6 +159,10 @@ describe('compression and empty files', () => {
     const infer = structured(await mcp.call('infer_csv_format', { s3_uri: 's3://ledger/gz/a.csv.gz' }));
     expect(infer.dialect.compression).toBe('gzip');
     expect(infer.warnings.join('\n')).toMatch(/gzip-compressed/);
+    // One way on: plain CSV copies (prepare_files), never "decompress before put_batch" beside prepare_files' steps.
+    expect(infer.nextSteps[0]).toMatch(/compressed .* prepare_files/);
+    expect(infer.nextSteps.join(' ')).not.toMatch(/before put_batch/);
+    expect(check.warnings.join('\n')).toMatch(/prepare_files reads compressed files/);
     const dry = structured(await mcp.call('put_batch', { dataset_id: 'gs.dataset-1', source: { s3: { bucket: 'ledger', prefix: 'gz/', glob: '*.csv.gz', role_arn: ROLE_ARN } }, file_format: FORMAT }));
     expect(dry.preflight.warnings.join('\n')).toMatch(/gzip-compressed/);
     expect(dry.preflight.warningCodes).toContain('compressed_files');
