@@ -2,6 +2,8 @@
 // The walkthrough: starts the built server as an MCP client would (the SDK's client over stdio, the
 // embedded sandbox as backend) and walks the user guide's four steps, printing each call and a
 // readable summary of each result. Exits non-zero if any step fails.
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -14,9 +16,14 @@ const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const env = { ...process.env };
 delete env.DFI_API_URL;
 delete env.DFI_API_TOKEN;
+delete env.DFI_STATE_DIR;
+// A state folder of its own, removed at the end: the walkthrough imports the same bundled files on
+// every run, and must neither be refused by nor leave entries in the person's own import ledger.
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfi-demo-'));
+const cleanUp = () => fs.rmSync(stateDir, { recursive: true, force: true });
 const transport = new StdioClientTransport({
   command: process.execPath,
-  args: [path.join(root, 'dist', 'index.js'), '--sandbox'],
+  args: [path.join(root, 'dist', 'index.js'), '--sandbox', '--state-dir', stateDir],
   cwd: root,
   env,
   stderr: 'pipe',
@@ -87,10 +94,12 @@ try {
   }
   out(bold(`\nDone: ${done.job.status}, ${done.job.insertCount} rows inserted, ${done.job.invalidCount} rejected.`));
   await client.close();
+  cleanUp();
   process.exit(done.job.status === 'finished' ? 0 : 1);
 } catch (err) {
   out(`\ndemo failed: ${err.message}`);
   if (serverLog.length) process.stderr.write(serverLog.join(''));
   await client.close().catch(() => {});
+  cleanUp();
   process.exit(1);
 }
